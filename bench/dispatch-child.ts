@@ -1,0 +1,107 @@
+// One sender of bench/dispatch.ts in its own process, so its CPU and peak RSS are its own.
+// Modes:
+//   worker                             izvestie's worker as `izvestie worker` builds it (settings from the environment)
+//   bare-smpp <url> <count> <window>   a raw `smpp` client: bind, then submit_sm with at most <window> unanswered
+//   bare-smtp <url> <count> <pool>     a raw nodemailer pool of <pool> connections, 2 × <pool> sends at once
+// Each sends {go} over IPC right before it starts sending, waits for {stop} from the parent, and
+// answers {maxRssMB}. The parent measures throughput on the servers' side.
+import nodemailer from 'nodemailer';
+import smpp from 'smpp';
+import type { PDU } from 'smpp';
+import { loadConfig } from '../src/config.js';
+import { openDatabase } from '../src/db/open.js';
+import { createWorker } from '../src/delivery/service.js';
+import { parseSmppUrl } from '../src/delivery/smpp/url.js';
+import { splitSms } from '../src/delivery/text/segments.js';
+import { silentLogger } from '../src/log.js';
+import { benchEmail, benchSmsText } from './dispatch-content.js';
+
+const [mode, url = '', countArg = '0', sizeArg = '1'] = process.argv.slice(2);
+const count = Number(countArg);
+const size = Number(sizeArg);
+
+function send(message: object): void {
+  process.send?.(message);
+}
+
+const stopped = new Promise<void>((resolve) => process.once('message', () => resolve()));
+
+async function worker(): Promise<() => Promise<void>> {
+  const config = loadConfig(process.env);
+  const database = await openDatabase(config.database, silentLogger);
+  const w = await createWorker(config, database, silentLogger);
+  send({ go: true });
+  await w.start();
+  return async () => {
+    await w.stop();
+    await database.close();
+  };
+}
+
+async function bareSmpp(): Promise<() => Promise<void>> {
+  const { host, port, systemId, password } = parseSmppUrl(url);
+  const session = smpp.connect({ host, port });
+  session.on('error', (e: Error) => {
+    throw e;
+  });
+  await new Promise<void>((resolve, reject) => {
+    session.on('connect', () =>
+      session.send(new smpp.PDU('bind_transceiver', { system_id: systemId, password, interface_version: 0x34 }), (r: PDU) =>
+        r.command_status === 0 ? resolve() : reject(new Error(`bind refused: ${r.command_status}`)),
+      ),
+    );
+  });
+  send({ go: true });
+  let sent = 0;
+  let inFlight = 0;
+  const pump = (): void => {
+    while (inFlight < size && sent < count) {
+      const i = sent++;
+      inFlight++;
+      const [part] = splitSms(benchSmsText(i)).parts;
+      const pdu = new smpp.PDU('submit_sm', {
+        source_addr_ton: 5,
+        source_addr_npi: 0,
+        source_addr: 'IZVESTIE',
+        dest_addr_ton: 1,
+        dest_addr_npi: 1,
+        destination_addr: `359888${String(i).padStart(6, '0')}`,
+        registered_delivery: 1,
+        data_coding: 0,
+        short_message: part,
+      });
+      session.send(pdu, (resp: PDU) => {
+        if (resp.command_status !== 0) throw new Error(`submit_sm refused: ${resp.command_status}`);
+        inFlight--;
+        pump();
+      });
+    }
+  };
+  pump();
+  return async () => {
+    session.close();
+  };
+}
+
+async function bareSmtp(): Promise<() => Promise<void>> {
+  const u = new URL(url);
+  const transport = nodemailer.createTransport({ pool: true, host: u.hostname, port: Number(u.port), secure: false, ignoreTLS: true, maxConnections: size });
+  send({ go: true });
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < count) await transport.sendMail(benchEmail(next++));
+  };
+  await Promise.all(Array.from({ length: size * 2 }, lane));
+  return async () => {
+    transport.close();
+  };
+}
+
+const modes: Record<string, () => Promise<() => Promise<void>>> = { worker, 'bare-smpp': bareSmpp, 'bare-smtp': bareSmtp };
+const run = mode === undefined ? undefined : modes[mode];
+if (run === undefined) throw new Error(`unknown mode ${String(mode)}`);
+const stop = await run();
+await stopped;
+await stop();
+send({ maxRssMB: process.resourceUsage().maxRSS / 1024 });
+process.disconnect();

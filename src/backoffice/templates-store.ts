@@ -1,0 +1,150 @@
+// Message templates edited in the back office. Every save is a new version (who, when, why); the
+// newest version of a kind and language is in force, else the shipped default. The delivery
+// worker renders notices through templateCache().source, refreshed from this table.
+import type { Kysely } from 'kysely';
+import { recordAudit } from '../audit/record.js';
+import type { DB } from '../db/schema.js';
+import type { TemplateSource } from '../delivery/render.js';
+import { defaultTemplates, templateVariables, type Lang, type MessageType, type TemplateChannel, type TemplateSet } from '../delivery/text/default-templates.js';
+import { listPlaceholders } from '../delivery/text/render.js';
+import { NOTICE_KINDS, type NoticeKind } from '../dunning/policy.js';
+import { AppError } from '../errors.js';
+
+/** The kinds the worker renders from their payload right before sending: editing them takes effect. */
+export const EDITABLE_KINDS: readonly NoticeKind[] = NOTICE_KINDS;
+export const LANGS: readonly Lang[] = ['bg', 'en'];
+
+export function isEditableKind(kind: string): kind is NoticeKind {
+  return (EDITABLE_KINDS as readonly string[]).includes(kind);
+}
+
+export const TEMPLATE_FIELDS = ['sms', 'emailSubject', 'emailText', 'emailHtml', 'letter'] as const;
+export type TemplateField = (typeof TEMPLATE_FIELDS)[number];
+
+const CHANNEL_OF: Record<TemplateField, TemplateChannel> = { sms: 'sms', emailSubject: 'email', emailText: 'email', emailHtml: 'email', letter: 'letter' };
+
+export interface TemplateVersion {
+  kind: NoticeKind;
+  lang: Lang;
+  /** 0: the shipped default. */
+  version: number;
+  set: TemplateSet;
+  createdBy: string;
+  createdAt: Date | null;
+  note: string | null;
+}
+
+export interface TemplateProblem {
+  field: TemplateField;
+  problem: 'empty' | 'too_long' | 'unknown_placeholder' | 'missing_placeholder' | 'stray_braces';
+  placeholder?: string;
+}
+
+const MAX_LENGTH: Record<TemplateField, number> = { sms: 1000, emailSubject: 200, emailText: 20_000, emailHtml: 100_000, letter: 20_000 };
+
+/** What a notice must always say, whatever the wording. */
+function requiredPlaceholders(kind: NoticeKind, field: TemplateField): string[] {
+  if (field === 'emailSubject') return [];
+  const out = ['total_eur'];
+  if (kind === 'overdue_final') out.push('disconnection_date');
+  // The way out of email notices (RFC 8058 headers carry it too; the body shows it to people).
+  if (field === 'emailText' || field === 'emailHtml') out.push('unsubscribe_url');
+  return out;
+}
+
+/** Every problem of a template set: unknown or missing placeholders, braces that are no placeholder, sizes. */
+export function templateProblems(kind: NoticeKind, set: TemplateSet): TemplateProblem[] {
+  const problems: TemplateProblem[] = [];
+  for (const field of TEMPLATE_FIELDS) {
+    const text = set[field];
+    if (text.trim() === '') {
+      problems.push({ field, problem: 'empty' });
+      continue;
+    }
+    if (text.length > MAX_LENGTH[field]) problems.push({ field, problem: 'too_long' });
+    const allowed = templateVariables(kind as MessageType, CHANNEL_OF[field]);
+    const used = listPlaceholders(text);
+    for (const p of used) if (!allowed.includes(p)) problems.push({ field, problem: 'unknown_placeholder', placeholder: p });
+    for (const p of requiredPlaceholders(kind, field)) if (!used.includes(p)) problems.push({ field, problem: 'missing_placeholder', placeholder: p });
+    // "{{ name }" or "{name}}" would reach the customer as typed.
+    const rest = text.replace(/\{\{\s*[^{}]*?\s*\}\}/g, '');
+    if (/\{\{|\}\}/.test(rest)) problems.push({ field, problem: 'stray_braces' });
+  }
+  return problems;
+}
+
+function toVersion(r: { kind: string; lang: Lang; version: number; sms: string; email_subject: string; email_text: string; email_html: string; letter: string; created_by: string; created_at: Date; note: string | null }): TemplateVersion {
+  return {
+    kind: r.kind as NoticeKind,
+    lang: r.lang,
+    version: r.version,
+    set: { sms: r.sms, emailSubject: r.email_subject, emailText: r.email_text, emailHtml: r.email_html, letter: r.letter },
+    createdBy: r.created_by,
+    createdAt: r.created_at,
+    note: r.note,
+  };
+}
+
+export function shippedVersion(kind: NoticeKind, lang: Lang): TemplateVersion {
+  return { kind, lang, version: 0, set: defaultTemplates[kind][lang], createdBy: 'built-in', createdAt: null, note: null };
+}
+
+export async function currentTemplate(db: Kysely<DB>, kind: NoticeKind, lang: Lang): Promise<TemplateVersion> {
+  const r = await db.selectFrom('message_templates').selectAll().where('kind', '=', kind).where('lang', '=', lang).orderBy('version', 'desc').limit(1).executeTakeFirst();
+  return r ? toVersion(r) : shippedVersion(kind, lang);
+}
+
+export async function templateVersions(db: Kysely<DB>, kind: NoticeKind): Promise<TemplateVersion[]> {
+  const rows = await db.selectFrom('message_templates').selectAll().where('kind', '=', kind).orderBy('version', 'desc').orderBy('lang').execute();
+  return rows.map(toVersion);
+}
+
+/**
+ * Saves a new version of one kind and language if it differs from the one in force. Two saves at
+ * once: one wins, the other is a CONFLICT. Returns the version in force afterwards.
+ */
+export async function saveTemplate(db: Kysely<DB>, kind: NoticeKind, lang: Lang, set: TemplateSet, actor: string, note: string | null): Promise<{ version: number; changed: TemplateField[] }> {
+  const problems = templateProblems(kind, set);
+  if (problems.length) throw new AppError('VALIDATION_FAILED', `Invalid ${kind} template (${lang})`, { problems });
+  return db.transaction().execute(async (tx) => {
+    const before = await currentTemplate(tx, kind, lang);
+    const changed = TEMPLATE_FIELDS.filter((f) => before.set[f] !== set[f]);
+    if (changed.length === 0) return { version: before.version, changed };
+    const version = before.version + 1;
+    try {
+      await tx
+        .insertInto('message_templates')
+        .values({ kind, lang, version, sms: set.sms, email_subject: set.emailSubject, email_text: set.emailText, email_html: set.emailHtml, letter: set.letter, note, created_by: actor })
+        .execute();
+    } catch (e) {
+      if ((e as { code?: string }).code === '23505') throw new AppError('CONFLICT', `Template ${kind} (${lang}) version ${version} was saved by someone else just now; reload and try again.`);
+      throw e;
+    }
+    await recordAudit(tx, { actor, action: 'backoffice.template_saved', subject: `template:${kind}:${lang}`, details: { version, previous: before.version, changed, note } });
+    return { version, changed };
+  });
+}
+
+export interface TemplateCache {
+  /** For templateRenderer(): the versions in force at the last refresh. */
+  source: TemplateSource;
+  refresh(): Promise<void>;
+}
+
+/** The templates in force, kept in memory for the worker's synchronous renderer. */
+export function templateCache(db: Kysely<DB>): TemplateCache {
+  let saved = new Map<string, TemplateSet>();
+  return {
+    source: (kind, lang) => saved.get(`${kind}:${lang}`) ?? defaultTemplates[kind]?.[lang],
+    async refresh() {
+      const rows = await db
+        .selectFrom('message_templates as t')
+        .selectAll()
+        .where(({ eb, selectFrom }) =>
+          eb('t.version', '=', selectFrom('message_templates as n').select((x) => x.fn.max('n.version').as('v')).whereRef('n.kind', '=', 't.kind').whereRef('n.lang', '=', 't.lang')),
+        )
+        .execute();
+      saved = new Map(rows.map((r) => [`${r.kind}:${r.lang}`, toVersion(r).set]));
+    },
+  };
+}

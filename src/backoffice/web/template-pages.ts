@@ -1,0 +1,198 @@
+// Notice templates (supervisors): both languages of a kind side by side, a preview with sample
+// values (texts, GSM-7 or UCS-2, SMS parts and price, the transliterated SMS), every saved version,
+// and a test send of the draft to a given contact through the outbox.
+import { randomUUID } from 'node:crypto';
+import { enqueue } from '../../delivery/outbox/enqueue.js';
+import type { Lang, TemplateSet } from '../../delivery/text/default-templates.js';
+import { isAppError } from '../../errors.js';
+import { html, sendHtml, type SafeHtml } from '../../http/html.js';
+import { parseContact } from '../../portal/contact-input.js';
+import { recordAudit } from '../../audit/record.js';
+import { previewTemplate, sampleVars, type Preview, type SmsFigures } from '../preview.js';
+import { saveSessionData } from '../sessions.js';
+import { EDITABLE_KINDS, LANGS, TEMPLATE_FIELDS, currentTemplate, isEditableKind, saveTemplate, templateProblems, templateVersions, type TemplateField, type TemplateProblem, type TemplateVersion } from '../templates-store.js';
+import { renderTemplate } from '../../delivery/text/render.js';
+import type { NoticeKind } from '../../dunning/policy.js';
+import { banner, button, input, select, textarea, type FieldError } from './components.js';
+import { BASE, actor, field, param, redirect, type StaffCtx } from './context.js';
+import { fmtDateTime, fmtEur, iso } from './format.js';
+import { label } from './labels.js';
+import { layout } from './layout.js';
+import { sendCsv, table, wantsCsv, type Column } from './list.js';
+import { messagePage, get, post, type BackofficeRoute } from './route.js';
+import { takeFlash } from './account-pages.js';
+
+const TEMPLATES = `${BASE}/templates`;
+
+const FIELD_LABEL: Record<TemplateField, [string, string]> = {
+  sms: ['SMS', 'SMS'],
+  emailSubject: ['Тема на имейла', 'Email subject'],
+  emailText: ['Имейл (текст)', 'Email (plain text)'],
+  emailHtml: ['Имейл (HTML)', 'Email (HTML)'],
+  letter: ['Писмо', 'Letter'],
+};
+
+const fieldName = (f: TemplateField, lang: Lang) => `${f}_${lang}`;
+type Drafts = Record<Lang, TemplateSet>;
+
+function problemText(c: StaffCtx, p: TemplateProblem): string {
+  switch (p.problem) {
+    case 'empty':
+      return c.t('Полето е празно.', 'The field is empty.');
+    case 'too_long':
+      return c.t('Текстът е твърде дълъг.', 'The text is too long.');
+    case 'unknown_placeholder':
+      return c.t(`Непознато поле {{${p.placeholder ?? ''}}}.`, `Unknown placeholder {{${p.placeholder ?? ''}}}.`);
+    case 'missing_placeholder':
+      return c.t(`Липсва задължителното поле {{${p.placeholder ?? ''}}}.`, `The required placeholder {{${p.placeholder ?? ''}}} is missing.`);
+    case 'stray_braces':
+      return c.t('Има {{ или }}, които не образуват поле.', 'There is a {{ or }} that is not a placeholder.');
+  }
+}
+
+function smsLine(c: StaffCtx, title: string, s: SmsFigures): SafeHtml {
+  return html`<h4>${title}</h4><pre>${s.text}</pre>
+<p>${s.encoding === 'gsm7' ? 'GSM-7' : 'UCS-2'} · ${c.t('знаци', 'characters')}: ${s.units} · ${c.t('части', 'parts')}: <strong>${s.segments}</strong> · ${c.t('цена', 'price')}: ${fmtEur(s.costMinor, c.lang)}</p>`;
+}
+
+function previewSection(c: StaffCtx, p: Preview): SafeHtml {
+  return html`<section class="card" aria-labelledby="preview-${p.lang}"><h3 id="preview-${p.lang}">${c.t('Преглед', 'Preview')}: ${p.lang === 'bg' ? 'български' : 'English'}</h3>
+${smsLine(c, 'SMS', p.sms)}
+${smsLine(c, c.t('SMS на латиница', 'SMS in Latin letters'), p.smsLatin)}
+<h4>${c.t('Имейл', 'Email')}: ${p.email.subject}</h4><pre>${p.email.text}</pre>
+<details><summary>${c.t('HTML на имейла', 'The email HTML')}</summary><pre>${p.email.html}</pre></details>
+<h4>${c.t('Писмо', 'Letter')}</h4><pre>${p.letter}</pre>
+</section>`;
+}
+
+const versionColumns: Column<TemplateVersion>[] = [
+  { bg: 'Версия', en: 'Version', csv: (v) => v.version, numeric: true },
+  { bg: 'Език', en: 'Language', csv: (v) => v.lang },
+  { bg: 'Запазена от', en: 'Saved by', csv: (v) => v.createdBy },
+  { bg: 'Запазена на', en: 'Saved at', csv: (v) => iso(v.createdAt), cell: (v) => fmtDateTime(v.createdAt) },
+  { bg: 'Бележка', en: 'Note', csv: (v) => v.note },
+  { bg: 'SMS', en: 'SMS', csv: (v) => v.set.sms },
+];
+
+async function editPage(c: StaffCtx, kind: NoticeKind, status: number, drafts: Drafts, o: { errors?: FieldError[]; note?: string; notice?: string } = {}) {
+  const errors = o.errors ?? [];
+  const price = c.deps.config.delivery.smsPricePerSegmentMinor;
+  const versions = await templateVersions(c.deps.db, kind);
+  const notice = o.notice ?? (await takeFlash(c));
+  const previews = LANGS.map((lang) => previewTemplate(kind, lang, drafts[lang], { publicUrl: c.deps.config.http.publicUrl, smsPriceMinor: price }));
+  const vars = Object.keys(sampleVars(kind, 'bg', ''));
+  const main = html`<h1>${c.t('Шаблон', 'Template')}: ${label(c, 'kind', kind)}</h1>
+${banner(notice)}
+<p class="hint">${c.t('Полета', 'Placeholders')}: ${vars.map((v, i) => html`${i ? ', ' : ''}<code>{{${v}}}</code>`)}</p>
+<form method="post" action="${TEMPLATES}/${kind}" novalidate>
+<input type="hidden" name="_csrf" value="${c.session.csrf}">
+<div class="cols">
+${LANGS.map(
+  (lang) => html`<fieldset><legend><h2>${lang === 'bg' ? 'Български' : 'English'}</h2></legend>
+${TEMPLATE_FIELDS.map((f) => textarea(c, { name: fieldName(f, lang), label: `${c.t(...FIELD_LABEL[f])} (${lang})`, value: drafts[lang][f], rows: f === 'emailSubject' ? 2 : f === 'sms' ? 4 : 10, errors }))}
+</fieldset>`,
+)}
+</div>
+${input(c, { name: 'note', label: c.t('Бележка към версията', 'Note for this version'), value: o.note ?? '', width: 'long' })}
+${button(c.t('Преглед', 'Preview'), 'secondary', 'action', 'preview')}${button(c.t('Запазване', 'Save'), 'primary', 'action', 'save')}
+<h2>${c.t('Пробно изпращане на чернова', 'Test send of the draft')}</h2>
+<div class="search">
+${select(c, { name: 'test_channel', label: c.t('Канал', 'Channel'), options: [{ value: 'sms', label: 'SMS' }, { value: 'email', label: c.t('имейл', 'email') }], value: field(c, 'test_channel') || 'sms' })}
+${select(c, { name: 'test_lang', label: c.t('Език', 'Language'), options: LANGS.map((l) => ({ value: l, label: l })), value: field(c, 'test_lang') || 'bg' })}
+${input(c, { name: 'test_contact', label: c.t('Телефон или имейл', 'Phone or email'), value: field(c, 'test_contact'), errors })}
+${button(c.t('Изпращане на проба', 'Send a test'), 'secondary', 'action', 'test')}
+</div>
+</form>
+<h2>${c.t('Преглед с примерни данни', 'Preview with sample data')}</h2><div class="cols">${previews.map((p) => previewSection(c, p))}</div>
+${table(c, { id: 'versions', caption: c.t('Запазени версии', 'Saved versions'), columns: versionColumns, rows: versions, empty: c.t('Действат шаблоните по подразбиране.', 'The shipped defaults are in force.') })}`;
+  return sendHtml(c.reply, status, layout(c, { title: `${c.t('Шаблон', 'Template')}: ${label(c, 'kind', kind)}`, main, errors, wide: true }));
+}
+
+function postedDrafts(c: StaffCtx): Drafts {
+  const one = (lang: Lang) => Object.fromEntries(TEMPLATE_FIELDS.map((f) => [f, ((c.req.body as Record<string, unknown>)[fieldName(f, lang)] as string | undefined) ?? ''])) as unknown as TemplateSet;
+  return { bg: one('bg'), en: one('en') };
+}
+
+function draftErrors(c: StaffCtx, kind: NoticeKind, drafts: Drafts): FieldError[] {
+  return LANGS.flatMap((lang) => templateProblems(kind, drafts[lang]).map((p) => ({ field: fieldName(p.field, lang), text: `${c.t(...FIELD_LABEL[p.field])} (${lang}): ${problemText(c, p)}` })));
+}
+
+async function testSend(c: StaffCtx, kind: NoticeKind, drafts: Drafts): Promise<FieldError | null> {
+  const channel = field(c, 'test_channel') === 'email' ? 'email' : 'sms';
+  const lang: Lang = field(c, 'test_lang') === 'en' ? 'en' : 'bg';
+  const to = parseContact(channel, field(c, 'test_contact'));
+  if (to === null) return { field: 'test_contact', text: c.t('Въведете мобилен номер или имейл за пробата.', 'Enter a mobile number or email for the test.') };
+  const set = drafts[lang];
+  const vars = sampleVars(kind, lang, c.deps.config.http.publicUrl);
+  const texts =
+    channel === 'sms'
+      ? { body: renderTemplate(set.sms, vars) }
+      : { subject: `[${c.t('ПРОБА', 'TEST')}] ${renderTemplate(set.emailSubject, vars)}`, body: renderTemplate(set.emailText, vars), html: renderTemplate(set.emailHtml, vars, { html: true }) };
+  await c.deps.db.transaction().execute(async (tx) => {
+    const m = await enqueue(tx, { businessKey: `template_test:${randomUUID()}`, kind: 'template_test', channel, recipient: to, lang, ...texts, payload: { template_kind: kind, requested_by: c.session.user.username }, urgent: true });
+    await recordAudit(tx, { actor: actor(c), action: 'backoffice.template_test_sent', subject: `template:${kind}:${lang}`, details: { message_id: m.id, channel } });
+  });
+  return null;
+}
+
+async function flash(c: StaffCtx, text: string) {
+  c.session.data.flash = text;
+  await saveSessionData(c.deps.db, c.session);
+}
+
+interface KindRow {
+  kind: NoticeKind;
+  current: TemplateVersion;
+}
+
+export const templateRoutes: BackofficeRoute[] = [
+  get(TEMPLATES, 'supervisor', async (c) => {
+    const rows: KindRow[] = [];
+    for (const kind of EDITABLE_KINDS) for (const lang of LANGS) rows.push({ kind, current: await currentTemplate(c.deps.db, kind, lang) });
+    const columns: Column<KindRow>[] = [
+      { bg: 'Вид', en: 'Kind', csv: (r) => r.kind, cell: (r) => html`<a href="${TEMPLATES}/${r.kind}">${label(c, 'kind', r.kind)}</a>` },
+      { bg: 'Език', en: 'Language', csv: (r) => r.current.lang },
+      { bg: 'Версия', en: 'Version', csv: (r) => r.current.version, cell: (r) => (r.current.version === 0 ? c.t('по подразбиране', 'default') : String(r.current.version)) },
+      { bg: 'Запазена от', en: 'Saved by', csv: (r) => r.current.createdBy },
+      { bg: 'Запазена на', en: 'Saved at', csv: (r) => iso(r.current.createdAt), cell: (r) => fmtDateTime(r.current.createdAt) },
+    ];
+    if (wantsCsv(c)) return sendCsv(c, 'templates', columns, rows);
+    const main = html`<h1>${c.t('Шаблони на известията', 'Notice templates')}</h1>${table(c, { id: 'templates', caption: c.t('Шаблони в сила', 'Templates in force'), columns, rows })}`;
+    return sendHtml(c.reply, 200, layout(c, { title: c.t('Шаблони', 'Templates'), main, wide: true }));
+  }),
+
+  get(`${TEMPLATES}/:kind`, 'supervisor', async (c) => {
+    const kind = param(c, 'kind');
+    if (!isEditableKind(kind)) return messagePage(c, 404, c.t('Няма такъв шаблон', 'No such template'), c.t('Проверете връзката.', 'Check the link.'));
+    if (wantsCsv(c)) return sendCsv(c, `templates-${kind}`, versionColumns, await templateVersions(c.deps.db, kind));
+    const drafts = { bg: (await currentTemplate(c.deps.db, kind, 'bg')).set, en: (await currentTemplate(c.deps.db, kind, 'en')).set };
+    return editPage(c, kind, 200, drafts);
+  }),
+
+  post(`${TEMPLATES}/:kind`, 'supervisor', async (c) => {
+    const kind = param(c, 'kind');
+    if (!isEditableKind(kind)) return messagePage(c, 404, c.t('Няма такъв шаблон', 'No such template'), c.t('Проверете връзката.', 'Check the link.'));
+    const drafts = postedDrafts(c);
+    const note = field(c, 'note');
+    const errors = draftErrors(c, kind, drafts);
+    const action = field(c, 'action');
+    if (action === 'preview') return editPage(c, kind, errors.length ? 422 : 200, drafts, { errors, note });
+    if (errors.length) return editPage(c, kind, 422, drafts, { errors, note });
+    if (action === 'test') {
+      const problem = await testSend(c, kind, drafts);
+      if (problem) return editPage(c, kind, 422, drafts, { errors: [problem], note });
+      return editPage(c, kind, 200, drafts, { note, notice: c.t('Пробното съобщение е в опашката за изпращане.', 'The test message is queued for sending.') });
+    }
+    try {
+      const saved = [];
+      for (const lang of LANGS) saved.push({ lang, ...(await saveTemplate(c.deps.db, kind, lang, drafts[lang], actor(c), note || null)) });
+      const changed = saved.filter((s) => s.changed.length);
+      await flash(c, changed.length ? c.t(`Запазено: ${changed.map((s) => `${s.lang} v${s.version}`).join(', ')}.`, `Saved: ${changed.map((s) => `${s.lang} v${s.version}`).join(', ')}.`) : c.t('Няма промени.', 'Nothing changed.'));
+    } catch (e) {
+      if (isAppError(e) && e.code === 'CONFLICT') return editPage(c, kind, 409, drafts, { errors: [{ field: fieldName('sms', 'bg'), text: e.message }], note });
+      throw e;
+    }
+    return redirect(c, `${TEMPLATES}/${kind}`);
+  }),
+];
+

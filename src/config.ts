@@ -1,0 +1,250 @@
+import { z } from 'zod';
+
+// Every setting, with its environment variable, default and meaning. The README table is generated
+// from the same list (npm run docs:config), so the two cannot drift apart.
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
+const port = z.coerce.number().int().min(0).max(65535);
+
+export const settings = {
+  PORT: { schema: port.default(3000), doc: 'HTTP port of the web server (portal, back office, API).' },
+  HOST: { schema: z.string().min(1).default('127.0.0.1'), doc: 'Address to listen on; 0.0.0.0 for every interface.' },
+  PUBLIC_URL: { schema: z.url().optional(), doc: 'Base URL customers see in links (default http://localhost:PORT).' },
+  DATABASE_URL: {
+    schema: z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://').optional(),
+    doc: 'PostgreSQL connection URL. Unset: embedded PGlite in IZVESTIE_DATA_DIR.',
+  },
+  DATABASE_POOL_SIZE: { schema: z.coerce.number().int().min(1).max(200).default(10), doc: 'Connections per process (PostgreSQL only).' },
+  IZVESTIE_DATA_DIR: { schema: z.string().min(1).default('./data'), doc: 'Directory of the embedded database (locked to one process).' },
+  IZVESTIE_API_KEYS: {
+    schema: z
+      .string()
+      .default('')
+      .transform((s, ctx) => parseApiKeys(s, ctx)),
+    doc: 'API keys for /api/v1 as comma-separated name:key pairs (key at least 24 characters). Empty: the API answers 401.',
+  },
+  IZVESTIE_DEMO_DATA: {
+    schema: z.enum(['auto', 'on', 'off']).default('auto'),
+    doc: 'Load demo data at start when the database has no customers: auto = embedded database only.',
+  },
+  IZVESTIE_DEMO_CUSTOMERS: { schema: z.coerce.number().int().min(1).max(2_000_000).default(10_000), doc: 'Demo customers loaded at first start.' },
+  IMPORT_MAX_REPORTED_ERRORS: { schema: z.coerce.number().int().min(1).max(100_000).default(1000), doc: 'Bad lines listed in an import report (all are counted).' },
+  LOG_LEVEL: { schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), doc: 'pino log level.' },
+  TRUST_PROXY: { schema: bool.default(false), doc: 'Take the client IP from X-Forwarded-For (only behind your own proxy).' },
+  IZVESTIE_SANDBOX: {
+    schema: z.enum(['auto', 'on', 'off']).default('auto'),
+    doc: 'Messages are recorded, never sent, and listed at /dev/outbox: auto = for a channel with no provider configured. Never on in production.',
+  },
+  PORTAL_CONTACT_MAX_CUSTOMERS: { schema: z.coerce.number().int().min(1).max(100).default(5), doc: 'Customer numbers one phone or email may receive notices for (a family with several meters).' },
+  PORTAL_SMS_CODES_PER_HOUR: { schema: z.coerce.number().int().min(0).max(1_000_000).default(500), doc: 'Verification SMS the portal sends per hour in all (a budget against SMS cost abuse).' },
+  PORTAL_IP_ATTEMPTS_PER_HOUR: { schema: z.coerce.number().int().min(1).max(1_000_000).default(100), doc: 'Customer-number checks per client IP per hour.' },
+  PORTAL_IP_FAILURES_PER_HOUR: { schema: z.coerce.number().int().min(1).max(1_000_000).default(30), doc: 'Failed customer-number checks per client IP per hour before the IP must wait.' },
+  PORTAL_IP_CODES_PER_HOUR: { schema: z.coerce.number().int().min(1).max(1_000_000).default(10), doc: 'Verification codes sent per client IP per hour.' },
+  SMPP_URL: { schema: z.string().regex(/^smpp:\/\//, 'must look like smpp://system_id:password@host:port').optional(), doc: 'SMSC for SMS over SMPP 3.4 (transceiver bind). Unset, and no HTTP_SMS_URL: SMS go to the sandbox.' },
+  SMPP_SOURCE_ADDR: { schema: z.string().min(1).max(20).default('IZVESTIE'), doc: 'Sender shown on SMS: an alphanumeric name (up to 11 characters) or a number.' },
+  SMPP_WINDOW: { schema: z.coerce.number().int().min(1).max(1000).default(10), doc: 'submit_sm in flight at once per worker process.' },
+  SMPP_RATE: { schema: z.coerce.number().min(0.1).max(100_000).default(100), doc: 'SMS parts per second per worker process (SMSCs take about 100-150/s per bind).' },
+  SMPP_RECEIPT_TZ: { schema: z.string().default('UTC'), doc: 'Time zone of the SMSC clock in delivery receipts.' },
+  HTTP_SMS_URL: { schema: z.url().optional(), doc: 'HTTP SMS gateway endpoint (used when SMPP_URL is unset).' },
+  HTTP_SMS_OPTIONS: {
+    schema: z.string().default('{}').transform((s, ctx) => {
+      try {
+        return JSON.parse(s) as Record<string, unknown>;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
+        return {};
+      }
+    }),
+    doc: 'HTTP SMS gateway settings as JSON: bodyTemplate, authHeader, method, successPath, successValue, providerIdPath, callbackSecret, callbackMode, callbackFields, callbackStatusMap (see README).',
+  },
+  HTTP_SMS_RATE: { schema: z.coerce.number().min(0.1).max(100_000).default(50), doc: 'HTTP SMS requests per second per worker process.' },
+  SMTP_URL: { schema: z.string().regex(/^smtps?:\/\//, 'must look like smtp://user:pass@host:port').optional(), doc: 'SMTP server for email (pooled). Unset: emails go to the sandbox.' },
+  SMTP_FROM: { schema: z.string().min(3).default('"Известия за ток" <izvestia@localhost>'), doc: 'From header of notices.' },
+  SMTP_POOL_SIZE: { schema: z.coerce.number().int().min(1).max(100).default(5), doc: 'SMTP connections per worker process.' },
+  SMTP_RATE: { schema: z.coerce.number().min(0.1).max(100_000).default(100), doc: 'Emails per second per worker process.' },
+  EMAIL_DOMAIN: { schema: z.string().default('localhost'), doc: 'Right-hand side of Message-IDs.' },
+  BOUNCE_DOMAIN: { schema: z.string().optional(), doc: 'Domain of the VERP return path bounce+ID@domain; unset: no VERP.' },
+  BOUNCE_SMTP_PORT: { schema: port.optional(), doc: 'Port of the built-in SMTP receiver for bounces (DSN); unset: off (bounces can also be POSTed to /api/v1/delivery/bounces).' },
+  DKIM_DOMAIN: { schema: z.string().optional(), doc: 'DKIM signing domain (with DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE).' },
+  DKIM_SELECTOR: { schema: z.string().optional(), doc: 'DKIM selector.' },
+  DKIM_PRIVATE_KEY_FILE: { schema: z.string().optional(), doc: 'PEM file of the DKIM private key.' },
+  SMS_QUIET_HOURS: { schema: z.string().regex(/^(off|\d{2}:\d{2}-\d{2}:\d{2})$/, 'must be HH:MM-HH:MM or off').default('09:00-20:00'), doc: 'When SMS may be sent, Europe/Sofia time; outside it they wait. off: any time.' },
+  EMAIL_QUIET_HOURS: { schema: z.string().regex(/^(off|\d{2}:\d{2}-\d{2}:\d{2})$/, 'must be HH:MM-HH:MM or off').default('off'), doc: 'When email may be sent (as SMS_QUIET_HOURS).' },
+  SMS_PRICE_PER_SEGMENT: { schema: z.string().regex(/^\d+(\.\d{1,4})?$/, 'must be an amount in euro like 0.05').default('0.05'), doc: 'Price of one SMS part in euro, for cost estimates.' },
+  DELIVERY_LEASE_SECONDS: { schema: z.coerce.number().int().min(5).max(3600).default(120), doc: 'A claimed message is taken over by another worker after this long.' },
+  DELIVERY_MAX_RETRY_HOURS: { schema: z.coerce.number().min(0.01).max(168).default(6), doc: 'Transient failures are retried this long; then the next channel takes over.' },
+  DELIVERY_HARD_FAILURES: { schema: z.coerce.number().int().min(1).max(100).default(3), doc: 'Permanent failures before a contact is flagged for attention.' },
+  LETTER_SENDER: {
+    schema: z
+      .string()
+      .default('Примерно Енергоснабдяване АД\\nул. „Примерна“ 1\\n9000 Варна')
+      .transform((s) => s.replaceAll('\\n', '\n').split('\n').map((l) => l.trim()).filter((l) => l !== ''))
+      .refine((lines) => lines.length >= 2 && lines.length <= 5 && lines.every((l) => l.length <= 100), 'must be 2 to 5 lines (name, then address), each at most 100 characters, separated by \\n'),
+    doc: 'Sender of printed letters: the name, then the address lines, separated by \\n (shown in the letterhead and as the return address).',
+  },
+  BACKOFFICE_SESSION_IDLE_MINUTES: { schema: z.coerce.number().int().min(1).max(1440).default(30), doc: 'A back-office session ends after this long without a request.' },
+  BACKOFFICE_SESSION_MAX_HOURS: { schema: z.coerce.number().int().min(1).max(72).default(10), doc: 'A back-office session ends this long after sign-in, however active.' },
+  BACKOFFICE_LOCKOUT_FAILURES: { schema: z.coerce.number().int().min(1).max(100).default(5), doc: 'Wrong passwords or codes in a row before a staff account is locked.' },
+  BACKOFFICE_LOCKOUT_MINUTES: { schema: z.coerce.number().int().min(1).max(1440).default(15), doc: 'How long a staff account stays locked (an admin can unlock it sooner).' },
+  RUN_APPROVAL_FACTOR: { schema: z.coerce.number().min(1).max(1000).default(3), doc: 'A daily run that would create more than this many times the usual notices (median of the last 20 runs) waits for a supervisor.' },
+  RUN_APPROVAL_MIN_NOTICES: { schema: z.coerce.number().int().min(0).max(10_000_000).default(1000), doc: 'Runs of up to this many notices never wait for approval.' },
+  DUNNING_RUN_AT: { schema: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day HH:MM').default('10:00'), doc: 'When the daily dunning run starts, Europe/Sofia time.' },
+  DUNNING_WORKING_DAYS_ONLY: { schema: bool.default(true), doc: 'Run dunning on Bulgarian working days only (weekends, public holidays and declared days off skipped).' },
+} as const;
+
+function parseApiKeys(s: string, ctx: z.RefinementCtx): Array<{ name: string; key: string }> {
+  const keys: Array<{ name: string; key: string }> = [];
+  for (const part of s.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const i = part.indexOf(':');
+    const name = part.slice(0, i);
+    const key = part.slice(i + 1);
+    if (i <= 0 || !/^[a-z0-9_-]+$/i.test(name) || key.length < 24) {
+      ctx.addIssue({ code: 'custom', message: `"${part.slice(0, 12)}…" is not name:key with a key of at least 24 characters` });
+      return [];
+    }
+    keys.push({ name, key });
+  }
+  return keys;
+}
+
+type Settings = typeof settings;
+type Raw = { [K in keyof Settings]: z.output<Settings[K]['schema']> };
+
+export type DatabaseConfig =
+  | { kind: 'pglite'; dataDir: string }
+  | { kind: 'postgres'; url: string; poolSize: number };
+
+export interface Config {
+  http: { host: string; port: number; publicUrl: string; trustProxy: boolean };
+  database: DatabaseConfig;
+  apiKeys: ReadonlyArray<{ name: string; key: string }>;
+  demo: { mode: 'auto' | 'on' | 'off'; customers: number };
+  import: { maxReportedErrors: number };
+  logLevel: string;
+  delivery: DeliverySettings;
+  /** Deliver through the sandbox channel and show /dev/outbox. */
+  sandbox: boolean;
+  portal: {
+    contactMaxCustomers: number;
+    smsCodesPerHour: number;
+    ipAttemptsPerHour: number;
+    ipFailuresPerHour: number;
+    ipCodesPerHour: number;
+  };
+  backoffice: BackofficeSettings;
+  /** The daily dunning run: Sofia time of day, and whether only on working days. */
+  dunning: { runAt: string; workingDaysOnly: boolean };
+  /** Printed letters: the sender's name and address lines. */
+  letters: { sender: { name: string; addressLines: string[] } };
+}
+
+export interface BackofficeSettings {
+  sessionIdleMs: number;
+  sessionMaxMs: number;
+  lockoutFailures: number;
+  lockoutMs: number;
+  /** A run waits for approval when it would create more than factor × the usual notices and more than minNotices. */
+  runApproval: { factor: number; minNotices: number };
+}
+
+export interface DeliverySettings {
+  smpp: { url: string; sourceAddr: string; window: number; rate: number; receiptTimeZone: string } | null;
+  httpSms: { url: string; options: Record<string, unknown>; rate: number } | null;
+  smtp: { url: string; from: string; poolSize: number; rate: number; domain: string; bounceDomain: string | null; bounceSmtpPort: number | null; dkim: { domain: string; selector: string; keyFile: string } | null } | null;
+  smsWindow: { from: string; to: string } | null;
+  emailWindow: { from: string; to: string } | null;
+  smsPricePerSegmentMinor: number;
+  leaseSeconds: number;
+  maxRetryAgeMs: number;
+  hardFailureThreshold: number;
+}
+
+function window(v: string): { from: string; to: string } | null {
+  if (v === 'off') return null;
+  const [from, to] = v.split('-') as [string, string];
+  return { from, to };
+}
+
+export class ConfigError extends Error {}
+
+function readRaw(env: Record<string, string | undefined>): Raw {
+  const out: Record<string, unknown> = {};
+  for (const [name, s] of Object.entries(settings)) {
+    const value = env[name] === '' && name !== 'IZVESTIE_API_KEYS' ? undefined : env[name];
+    const r = s.schema.safeParse(value);
+    if (!r.success) {
+      const issue = r.error.issues[0];
+      throw new ConfigError(`${name}: ${issue?.message ?? 'invalid value'} (got ${JSON.stringify(name === 'IZVESTIE_API_KEYS' ? '…' : value)})`);
+    }
+    out[name] = r.data;
+  }
+  return out as Raw;
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}
+
+/** Reads and validates every setting once; the result is frozen and passed down from main. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const r = readRaw(env);
+  const config: Config = {
+    http: {
+      host: r.HOST,
+      port: r.PORT,
+      publicUrl: (r.PUBLIC_URL ?? `http://localhost:${r.PORT}`).replace(/\/$/, ''),
+      trustProxy: r.TRUST_PROXY,
+    },
+    database: r.DATABASE_URL
+      ? { kind: 'postgres', url: r.DATABASE_URL, poolSize: r.DATABASE_POOL_SIZE }
+      : { kind: 'pglite', dataDir: r.IZVESTIE_DATA_DIR },
+    apiKeys: r.IZVESTIE_API_KEYS,
+    demo: { mode: r.IZVESTIE_DEMO_DATA, customers: r.IZVESTIE_DEMO_CUSTOMERS },
+    import: { maxReportedErrors: r.IMPORT_MAX_REPORTED_ERRORS },
+    logLevel: r.LOG_LEVEL,
+    delivery: {
+      smpp: r.SMPP_URL ? { url: r.SMPP_URL, sourceAddr: r.SMPP_SOURCE_ADDR, window: r.SMPP_WINDOW, rate: r.SMPP_RATE, receiptTimeZone: r.SMPP_RECEIPT_TZ } : null,
+      httpSms: r.HTTP_SMS_URL && !r.SMPP_URL ? { url: r.HTTP_SMS_URL, options: r.HTTP_SMS_OPTIONS, rate: r.HTTP_SMS_RATE } : null,
+      smtp: r.SMTP_URL
+        ? {
+            url: r.SMTP_URL,
+            from: r.SMTP_FROM,
+            poolSize: r.SMTP_POOL_SIZE,
+            rate: r.SMTP_RATE,
+            domain: r.EMAIL_DOMAIN,
+            bounceDomain: r.BOUNCE_DOMAIN ?? null,
+            bounceSmtpPort: r.BOUNCE_SMTP_PORT ?? null,
+            dkim: r.DKIM_DOMAIN && r.DKIM_SELECTOR && r.DKIM_PRIVATE_KEY_FILE ? { domain: r.DKIM_DOMAIN, selector: r.DKIM_SELECTOR, keyFile: r.DKIM_PRIVATE_KEY_FILE } : null,
+          }
+        : null,
+      smsWindow: window(r.SMS_QUIET_HOURS),
+      emailWindow: window(r.EMAIL_QUIET_HOURS),
+      smsPricePerSegmentMinor: Math.round(Number(r.SMS_PRICE_PER_SEGMENT) * 100),
+      leaseSeconds: r.DELIVERY_LEASE_SECONDS,
+      maxRetryAgeMs: r.DELIVERY_MAX_RETRY_HOURS * 3_600_000,
+      hardFailureThreshold: r.DELIVERY_HARD_FAILURES,
+    },
+    // No provider configured for a channel means its messages go to the sandbox.
+    sandbox: r.IZVESTIE_SANDBOX === 'on' || (r.IZVESTIE_SANDBOX === 'auto' && ((!r.SMPP_URL && !r.HTTP_SMS_URL) || !r.SMTP_URL)),
+    portal: {
+      contactMaxCustomers: r.PORTAL_CONTACT_MAX_CUSTOMERS,
+      smsCodesPerHour: r.PORTAL_SMS_CODES_PER_HOUR,
+      ipAttemptsPerHour: r.PORTAL_IP_ATTEMPTS_PER_HOUR,
+      ipFailuresPerHour: r.PORTAL_IP_FAILURES_PER_HOUR,
+      ipCodesPerHour: r.PORTAL_IP_CODES_PER_HOUR,
+    },
+    backoffice: {
+      sessionIdleMs: r.BACKOFFICE_SESSION_IDLE_MINUTES * 60_000,
+      sessionMaxMs: r.BACKOFFICE_SESSION_MAX_HOURS * 3_600_000,
+      lockoutFailures: r.BACKOFFICE_LOCKOUT_FAILURES,
+      lockoutMs: r.BACKOFFICE_LOCKOUT_MINUTES * 60_000,
+      runApproval: { factor: r.RUN_APPROVAL_FACTOR, minNotices: r.RUN_APPROVAL_MIN_NOTICES },
+    },
+    dunning: { runAt: r.DUNNING_RUN_AT, workingDaysOnly: r.DUNNING_WORKING_DAYS_ONLY },
+    letters: { sender: { name: r.LETTER_SENDER[0] ?? '', addressLines: r.LETTER_SENDER.slice(1) } },
+  };
+  return deepFreeze(config);
+}

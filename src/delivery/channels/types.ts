@@ -1,0 +1,52 @@
+import type { OutboxMessage } from '../outbox/message.js';
+import type { ChannelType } from '../outbox/tables.js';
+
+export type { OutboxMessage } from '../outbox/message.js';
+export type { ChannelType } from '../outbox/tables.js';
+
+/** What a provider answered when it accepted a message. */
+export interface SendResult {
+  /** The provider's ids, one per SMS part when it gives one per part; receipts are matched by them. */
+  providerMessageIds: string[];
+  segments?: number;
+  encoding?: string;
+  /** Euro cents; when absent, SMS cost is segments × the configured price per segment. */
+  costMinor?: number;
+  /** The provider's answer, for the attempt record. */
+  answer?: string;
+}
+
+/**
+ * One provider of one channel. Letters are exported in batches by another command and never go
+ * through a Channel. The worker calls start() before its first send and stop() after its last.
+ */
+export interface Channel {
+  /** Provider name: stored on the message and its attempts, and the key of its pacing. */
+  name: string;
+  channel: Exclude<ChannelType, 'letter'>;
+  /** Resolves when the provider accepted the message; rejects with a DeliveryError otherwise. */
+  send(msg: OutboxMessage): Promise<SendResult>;
+  start?(): Promise<void>;
+  stop?(): Promise<void>;
+}
+
+export type DeliveryErrorKind = 'transient' | 'permanent';
+
+/**
+ * A failed send, as channel adapters map their own errors onto it. transient: try again later;
+ * permanent: this contact will not take it. outcome 'unknown': the request may have reached the
+ * provider (a connection lost before the answer), so a retry may duplicate it.
+ */
+export class DeliveryError extends Error {
+  readonly kind: DeliveryErrorKind;
+  readonly outcome: 'rejected' | 'unknown';
+  readonly retryAfterMs?: number;
+
+  constructor(message: string, opts: { kind: DeliveryErrorKind; outcome?: 'rejected' | 'unknown'; retryAfterMs?: number; cause?: unknown }) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'DeliveryError';
+    this.kind = opts.kind;
+    this.outcome = opts.outcome ?? 'rejected';
+    if (opts.retryAfterMs !== undefined) this.retryAfterMs = opts.retryAfterMs;
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * Group commit: records asked for while earlier ones are being written go together in the next
+ * write, so under load many messages share one statement and one commit (a commit waits for the
+ * disk), while a record asked for alone is written at once. At most `concurrency` writes run at a
+ * time. `write` returns one result per item, in order. When a shared write fails, each of its
+ * items is written alone, so one bad item cannot fail the others.
+ */
+export function groupCommit<I, O>(write: (items: I[]) => Promise<O[]>, o: { maxBatch: number; concurrency: number }): (item: I) => Promise<O> {
+  interface Waiting {
+    item: I;
+    resolve: (out: O) => void;
+    reject: (err: unknown) => void;
+  }
+  const queue: Waiting[] = [];
+  let running = 0;
+
+  const writeOne = async (w: Waiting): Promise<void> => {
+    try {
+      const [out] = await write([w.item]);
+      w.resolve(out as O);
+    } catch (err) {
+      w.reject(err);
+    }
+  };
+
+  const writeBatch = async (batch: Waiting[]): Promise<void> => {
+    if (batch.length === 1) return writeOne(batch[0] as Waiting);
+    let outs: O[];
+    try {
+      outs = await write(batch.map((w) => w.item));
+    } catch {
+      await Promise.all(batch.map(writeOne));
+      return;
+    }
+    batch.forEach((w, i) => w.resolve(outs[i] as O));
+  };
+
+  const next = (): void => {
+    while (running < o.concurrency && queue.length > 0) {
+      running++;
+      void writeBatch(queue.splice(0, o.maxBatch)).finally(() => {
+        running--;
+        next();
+      });
+    }
+  };
+
+  return (item) =>
+    new Promise<O>((resolve, reject) => {
+      queue.push({ item, resolve, reject });
+      next();
+    });
+}

@@ -1,0 +1,50 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../config.js';
+import type { Database } from '../db/open.js';
+import type { Logger } from '../log.js';
+import { registerErrorHandler } from './error-handler.js';
+import { registerMetrics } from './metrics.js';
+import { billingRoutes } from '../billing/routes.js';
+import { dunningRoutes } from '../dunning/routes.js';
+import { portalRoutes } from '../portal/routes.js';
+import { backofficeRoutes } from '../backoffice/routes.js';
+import { deliveryRoutes } from '../delivery/routes.js';
+
+export interface AppDeps {
+  config: Config;
+  database: Database;
+  logger: Logger;
+}
+
+/** Builds the whole HTTP application without listening, so tests can drive it with inject(). */
+export async function buildServer(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    trustProxy: deps.config.http.trustProxy,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+    },
+    bodyLimit: 1024 * 1024,
+  });
+  registerErrorHandler(app);
+  registerMetrics(app, deps);
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    try {
+      await deps.database.pool.query('SELECT 1');
+      return { status: 'ready' };
+    } catch {
+      return reply.code(503).send({ status: 'unavailable' });
+    }
+  });
+
+  await app.register(billingRoutes(deps), { prefix: '/api/v1' });
+  await app.register(dunningRoutes(deps), { prefix: '/api/v1' });
+  await app.register(portalRoutes(deps));
+  await app.register(backofficeRoutes(deps));
+  await app.register(deliveryRoutes(deps));
+  return app;
+}

@@ -1,0 +1,55 @@
+import type { Lang } from '../../delivery/text/default-templates.js';
+import { html, type SafeHtml } from '../../http/html.js';
+import { errorSummary, type FieldError } from './components.js';
+import { common } from './texts.js';
+
+/** What every page needs to know about the request. */
+export interface PageContext {
+  lang: Lang;
+  /** The path of this page (the language switch links back to it). */
+  path: string;
+  sandbox: boolean;
+  csrf?: string;
+}
+
+export const CSS_PATH = '/assets/portal.css';
+
+export interface PageOptions {
+  title: string;
+  main: SafeHtml;
+  errors?: readonly FieldError[];
+  back?: string;
+  /** Show where the sandbox's messages are (code pages). */
+  sandboxHint?: boolean;
+}
+
+export function layout(c: PageContext, p: PageOptions): SafeHtml {
+  const other: Lang = c.lang === 'bg' ? 'en' : 'bg';
+  const errors = p.errors ?? [];
+  const title = `${errors.length ? common.errorPrefix[c.lang] : ''}${p.title} – ${common.service[c.lang]}`;
+  return html`<!DOCTYPE html>
+<html lang="${c.lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title}</title>
+<link rel="stylesheet" href="${CSS_PATH}">
+</head>
+<body>
+<a class="skip" href="#main-content">${common.skip[c.lang]}</a>
+<header class="header"><div class="wrap">
+<a href="/">${common.service[c.lang]}</a>
+<a class="lang" href="${c.path}?lang=${other}" lang="${other}" hreflang="${other}" aria-label="${common.switchLabel[c.lang]}">${common.switchTo[c.lang]}</a>
+</div></header>
+<div class="wrap">
+${p.back ? html`<nav aria-label="${common.back[c.lang]}"><a class="back" href="${p.back}">${common.back[c.lang]}</a></nav>` : ''}
+<main id="main-content" tabindex="-1">
+${c.sandbox && p.sandboxHint ? html`<p class="sandbox">${common.sandbox[c.lang]}<a href="/dev/outbox">${common.sandboxLink[c.lang]}</a>.</p>` : ''}
+${errorSummary(c.lang, errors)}
+${p.main}
+</main>
+</div>
+<footer class="footer"><div class="wrap"><p>${common.footer[c.lang]}</p></div></footer>
+</body>
+</html>`;
+}

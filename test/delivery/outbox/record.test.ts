@@ -1,0 +1,97 @@
+import { beforeEach, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { describeEachBackend } from '../../support/db.js';
+import { claimBatch } from '../../../src/delivery/outbox/claim.js';
+import { enqueueMany } from '../../../src/delivery/outbox/enqueue.js';
+import type { FailureContext } from '../../../src/delivery/outbox/fallback.js';
+import { toMessage } from '../../../src/delivery/outbox/message.js';
+import { recordReceipt } from '../../../src/delivery/outbox/receipts.js';
+import { markSent, startAttempts } from '../../../src/delivery/outbox/record.js';
+import { attemptsOf, clock, messageById, render, resetData } from './fixtures.js';
+
+// The worker writes attempts and acceptances set-based (many messages per statement and commit):
+// each message in a set must come out as if it had been written alone.
+
+const ctx: FailureContext = { render, hardFailureThreshold: 3 };
+const at = (d: Date | null | undefined) => d?.toISOString();
+
+describeEachBackend('set-based attempt and acceptance records', (get) => {
+  beforeEach(() => resetData(get().db));
+
+  test('each message of a set gets its attempt, its lease renewed and its texts, unless its lease is lost', async () => {
+    const { db } = get();
+    const t = clock();
+    await enqueueMany(db, [
+      { businessKey: 'r:1', kind: 'overdue_reminder', channel: 'sms', recipient: '+359888000001', body: 'Готов текст' },
+      { businessKey: 'r:2', kind: 'overdue_reminder', channel: 'sms', recipient: '+359888000002', payload: { total_eur: '1.00' } },
+      { businessKey: 'r:3', kind: 'overdue_reminder', channel: 'sms', recipient: '+359888000003', body: 'Чужд' },
+    ]);
+    const rows = await claimBatch(db, { channel: 'sms', limit: 3, workerId: 'w1', now: t.now(), leaseSeconds: 60, urgentOnly: false });
+    const [one, two, three] = rows.map((r) => toMessage(r, render));
+    assert.ok(one && two && three);
+    // The third was taken over by another worker meanwhile.
+    await db.updateTable('outbox_messages').set({ leased_by: 'w2' }).where('id', '=', three.id).execute();
+    t.advance(1000);
+    const items = [one, two, three].map((msg) => ({ messageId: msg.id, workerId: 'w1', now: t.now(), msg }));
+    const ids = await startAttempts(db, { provider: 'test-sms', leaseSeconds: 60 }, items);
+    assert.equal(ids[2], null);
+    assert.ok(ids[0] !== null && ids[1] !== null && ids[0] !== ids[1]);
+    for (const [i, msg] of [one, two].entries()) {
+      const m = await messageById(db, msg.id);
+      assert.deepEqual([m.attempts, at(m.first_attempt_at), at(m.lease_until), m.body], [1, at(t.now()), at(new Date(t.now().getTime() + 60_000)), msg.body]);
+      const [a] = await attemptsOf(db, msg.id);
+      assert.deepEqual([a?.id, a?.attempt, a?.worker, a?.provider, at(a?.started_at), a?.outcome], [ids[i], 1, 'w1', 'test-sms', at(t.now()), null]);
+    }
+    assert.equal((await messageById(db, two.id)).body, 'overdue_reminder sms bg {"total_eur":"1.00"}', 'texts rendered at send time are stored');
+    assert.deepEqual([(await messageById(db, three.id)).attempts, (await attemptsOf(db, three.id)).length], [0, 0]);
+  });
+
+  test('a set of acceptances: sent, delivered by a receipt that came first, taken although the lease ran out, or lost', async () => {
+    const { db } = get();
+    const t = clock();
+    await enqueueMany(
+      db,
+      [1, 2, 3, 4].map((n) => ({ businessKey: `s:${n}`, kind: 'overdue_reminder', channel: 'sms' as const, recipient: `+35988800000${n}`, body: `Текст ${n}` })),
+    );
+    const rows = await claimBatch(db, { channel: 'sms', limit: 4, workerId: 'w1', now: t.now(), leaseSeconds: 60, urgentOnly: false });
+    const msgs = rows.map((r) => toMessage(r, render));
+    const attemptIds = await startAttempts(db, { provider: 'test-sms', leaseSeconds: 60 }, msgs.map((msg) => ({ messageId: msg.id, workerId: 'w1', now: t.now(), msg })));
+    const [plain, early, requeued, lost] = msgs;
+    assert.ok(plain && early && requeued && lost);
+    // Both parts of the second were receipted before their send was recorded.
+    await recordReceipt(db, { provider: 'test-sms', providerMessageId: 'e-1', status: 'DELIVRD', receivedAt: t.now() }, ctx);
+    await recordReceipt(db, { provider: 'test-sms', providerMessageId: 'e-2', status: 'DELIVRD', receivedAt: t.now() }, ctx);
+    // The third's lease ran out and it went back to the queue; the fourth is another worker's now.
+    await db.updateTable('outbox_messages').set({ status: 'queued', leased_by: null, lease_until: null }).where('id', '=', requeued.id).execute();
+    await db.updateTable('outbox_messages').set({ leased_by: 'w2' }).where('id', '=', lost.id).execute();
+    t.advance(2000);
+    const result = (ids: string[]) => ({ providerMessageIds: ids, segments: ids.length, encoding: 'ucs2', answer: 'OK' });
+    const statuses = await markSent(
+      db,
+      'test-sms',
+      [
+        { messageId: plain.id, workerId: 'w1', now: t.now(), attemptId: attemptIds[0] ?? -1, result: result(['p-1']), costMinor: 5 },
+        { messageId: early.id, workerId: 'w1', now: t.now(), attemptId: attemptIds[1] ?? -1, result: result(['e-1', 'e-2']), costMinor: 10 },
+        { messageId: requeued.id, workerId: 'w1', now: t.now(), attemptId: attemptIds[2] ?? -1, result: result(['q-1']), costMinor: 5 },
+        { messageId: lost.id, workerId: 'w1', now: t.now(), attemptId: attemptIds[3] ?? -1, result: result(['l-1']), costMinor: 5 },
+      ],
+      ctx,
+    );
+    assert.deepEqual(statuses, ['sent', 'delivered', 'sent', 'lost']);
+    const m = await messageById(db, plain.id);
+    assert.deepEqual(
+      [m.status, m.provider, m.provider_message_ids, m.segments, m.encoding, m.cost_minor, at(m.sent_at), m.leased_by, m.lease_until],
+      ['sent', 'test-sms', ['p-1'], 1, 'ucs2', 5, at(t.now()), null, null],
+    );
+    const e = await messageById(db, early.id);
+    assert.deepEqual([e.status, e.provider_message_ids, at(e.delivered_at)], ['delivered', ['e-1', 'e-2'], at(clock().now())]);
+    const linked = await db.selectFrom('delivery_receipts').select(['provider_message_id', 'message_id']).orderBy('provider_message_id').execute();
+    assert.deepEqual(linked, [{ provider_message_id: 'e-1', message_id: early.id }, { provider_message_id: 'e-2', message_id: early.id }]);
+    assert.equal((await messageById(db, requeued.id)).status, 'sent');
+    assert.deepEqual([(await messageById(db, lost.id)).status, (await messageById(db, lost.id)).leased_by], ['sending', 'w2']);
+    for (const id of [plain.id, early.id, requeued.id, lost.id]) {
+      const [a] = await attemptsOf(db, id);
+      assert.deepEqual([a?.outcome, a?.answer, at(a?.finished_at)], ['accepted', 'OK', at(t.now())]);
+    }
+  });
+});

@@ -1,0 +1,158 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Lang, MessageType, TemplateChannel, TemplateSet } from '../../../src/delivery/text/default-templates.js';
+import { defaultTemplates, templateVariables } from '../../../src/delivery/text/default-templates.js';
+import { isGsm7 } from '../../../src/delivery/text/gsm7.js';
+import { bgnToEurMinor, formatMoney } from '../../../src/delivery/text/money.js';
+import { formatDateBg, listPlaceholders, maskCustomerNumber, renderTemplate } from '../../../src/delivery/text/render.js';
+import { countSms } from '../../../src/delivery/text/segments.js';
+import { toGsmSafe } from '../../../src/delivery/text/transliterate.js';
+
+const TYPES = Object.keys(defaultTemplates) as MessageType[];
+const LANGS: Lang[] = ['bg', 'en'];
+const CHANNEL_OF: Record<keyof TemplateSet, TemplateChannel> = {
+  sms: 'sms',
+  emailSubject: 'email',
+  emailText: 'email',
+  emailHtml: 'email',
+  letter: 'letter',
+};
+
+// Realistic, rather long values: a five-figure total, a BGN note, a 35-character payment link.
+const BGN_TOTAL = 2414605;
+function sampleVars(lang: Lang): Record<string, string | number> {
+  return {
+    customer_name: lang === 'bg' ? 'Александра Константинова-Петрова' : 'Alexandra Konstantinova-Petrova',
+    customer_number_masked: maskCustomerNumber('3001234567'),
+    total_eur: formatMoney(bgnToEurMinor(BGN_TOTAL), 'EUR', lang),
+    total_bgn_note: ` (${formatMoney(BGN_TOTAL, 'BGN', lang)})`,
+    invoice_count: 4,
+    invoice_numbers: '0301234567, 0301298765, 0301345678, 0301399001',
+    oldest_due_date: formatDateBg('2026-11-24'),
+    disconnection_date: formatDateBg('2026-12-09'),
+    pay_url: 'https://plati.example.bg/p/7Kx2mQ9a',
+    unsubscribe_url: 'https://izvestia.example.bg/u/Q2x7Lm4pR8sT1vW9',
+    code: '482915',
+    minutes: 10,
+    channel_bg: lang === 'bg' ? 'имейл' : 'email',
+    channel_en: 'email',
+    address_masked: '+359 88*** **45',
+    manage_url: 'https://izvestia.example.bg/m/7Kx2mQ9a',
+  };
+}
+
+function varsFor(type: MessageType, channel: TemplateChannel, lang: Lang): Record<string, string | number> {
+  const all = sampleVars(lang);
+  return Object.fromEntries(templateVariables(type, channel).map((name) => [name, all[name] as string | number]));
+}
+
+test('every type has every template in both languages, using only its variables', () => {
+  assert.deepEqual(TYPES.sort(), [
+    'contact_changed_notice',
+    'overdue_final',
+    'overdue_reminder',
+    'overdue_second',
+    'subscription_cancelled',
+    'subscription_changed',
+    'subscription_confirmed',
+    'verification_code',
+  ]);
+  for (const type of TYPES) {
+    for (const lang of LANGS) {
+      for (const [field, channel] of Object.entries(CHANNEL_OF) as Array<[keyof TemplateSet, TemplateChannel]>) {
+        const template = defaultTemplates[type][lang][field];
+        assert.ok(template.trim().length > 0, `${type}.${lang}.${field} is empty`);
+        const allowed = templateVariables(type, channel);
+        for (const name of listPlaceholders(template)) {
+          assert.ok(allowed.includes(name), `${type}.${lang}.${field} uses {{${name}}}`);
+        }
+        // Rendering with exactly the allowed variables must succeed (throws on an unknown one).
+        renderTemplate(template, varsFor(type, channel, lang), { html: field === 'emailHtml' });
+      }
+    }
+  }
+});
+
+test('overdue notices carry the facts the customer needs', () => {
+  for (const type of ['overdue_reminder', 'overdue_second', 'overdue_final'] as const) {
+    for (const lang of LANGS) {
+      const t = defaultTemplates[type][lang];
+      for (const name of ['customer_number_masked', 'total_eur', 'total_bgn_note', 'pay_url']) {
+        assert.ok(listPlaceholders(t.sms).includes(name), `${type}.${lang}.sms lacks ${name}`);
+      }
+      for (const field of ['emailText', 'emailHtml', 'letter'] as const) {
+        for (const name of ['customer_name', 'total_eur', 'invoice_numbers', 'oldest_due_date', 'pay_url']) {
+          assert.ok(listPlaceholders(t[field]).includes(name), `${type}.${lang}.${field} lacks ${name}`);
+        }
+      }
+      for (const field of ['emailText', 'emailHtml'] as const) {
+        assert.ok(listPlaceholders(t[field]).includes('unsubscribe_url'), `${type}.${lang}.${field} lacks unsubscribe_url`);
+      }
+      if (type === 'overdue_final') {
+        for (const field of ['sms', 'emailText', 'emailHtml', 'letter'] as const) {
+          assert.ok(listPlaceholders(t[field]).includes('disconnection_date'), `${type}.${lang}.${field} lacks disconnection_date`);
+        }
+      }
+    }
+  }
+  for (const lang of LANGS) {
+    assert.ok(listPlaceholders(defaultTemplates.verification_code[lang].sms).includes('code'));
+  }
+});
+
+test('every SMS fits: Bulgarian in 3 UCS-2 parts and 2 GSM-7 parts transliterated, English in 2 GSM-7 parts', () => {
+  for (const type of TYPES) {
+    const bg = renderTemplate(defaultTemplates[type].bg.sms, varsFor(type, 'sms', 'bg'));
+    const bgCount = countSms(bg);
+    assert.equal(bgCount.encoding, 'ucs2', type);
+    assert.ok(bgCount.segments <= 3, `${type} bg: ${bgCount.units} units, ${bgCount.segments} parts: ${bg}`);
+    const latin = countSms(toGsmSafe(bg));
+    assert.equal(latin.encoding, 'gsm7', `${type} bg transliterated: ${toGsmSafe(bg)}`);
+    assert.ok(latin.segments <= 2, `${type} bg transliterated: ${latin.segments} parts`);
+
+    const en = renderTemplate(defaultTemplates[type].en.sms, varsFor(type, 'sms', 'en'));
+    const enCount = countSms(en);
+    assert.equal(enCount.encoding, 'gsm7', `${type} en: ${en}`);
+    assert.ok(enCount.segments <= 2, `${type} en: ${enCount.segments} parts`);
+  }
+});
+
+test('static text: English is GSM-7 everywhere, Bulgarian transliterates to GSM-7', () => {
+  const strip = (t: string) => t.replace(/\{\{[^{}]*\}\}/g, '');
+  for (const type of TYPES) {
+    assert.ok(isGsm7(strip(defaultTemplates[type].en.sms)), `${type}.en.sms`);
+    assert.ok(isGsm7(strip(defaultTemplates[type].en.emailSubject)), `${type}.en.emailSubject`);
+    assert.ok(isGsm7(toGsmSafe(strip(defaultTemplates[type].bg.sms))), `${type}.bg.sms`);
+  }
+});
+
+test('HTML emails escape values, keep links and declare their language', () => {
+  const hostile: Record<string, string | number> = { ...sampleVars('bg'), customer_name: '<img src=x onerror=alert(1)> "Иван" & Co' };
+  for (const type of ['overdue_reminder', 'overdue_final'] as const) {
+    for (const lang of LANGS) {
+      const vars = Object.fromEntries(templateVariables(type, 'email').map((n) => [n, hostile[n] as string | number]));
+      const html = renderTemplate(defaultTemplates[type][lang].emailHtml, vars, { html: true });
+      assert.ok(html.startsWith('<!DOCTYPE html>'));
+      assert.ok(html.includes(`<html lang="${lang}">`));
+      assert.ok(!html.includes('<img'), 'a value became markup');
+      assert.ok(html.includes('&lt;img src=x onerror=alert(1)&gt; &quot;Иван&quot; &amp; Co'));
+      assert.ok(html.includes(`href="${hostile.pay_url}"`));
+      assert.ok(html.includes(`href="${hostile.unsubscribe_url}"`));
+      assert.ok(!html.includes('{{'));
+      // Inline styles only: mail clients drop <style> blocks and external sheets.
+      assert.ok(!/<style|<link/.test(html));
+    }
+  }
+});
+
+test('plain-text email and letter keep paragraphs and put links on their own', () => {
+  const t = defaultTemplates.overdue_reminder.bg;
+  const text = renderTemplate(t.emailText, varsFor('overdue_reminder', 'email', 'bg'));
+  assert.ok(text.startsWith('Здравейте, Александра Константинова-Петрова,\n\n'));
+  assert.ok(text.includes('Платете онлайн: https://plati.example.bg/p/7Kx2mQ9a'));
+  assert.ok(text.includes('https://izvestia.example.bg/u/Q2x7Lm4pR8sT1vW9'));
+  assert.ok(!/<[a-z]/i.test(text));
+  const letter = renderTemplate(t.letter, varsFor('overdue_reminder', 'letter', 'bg'));
+  assert.ok(letter.includes('Обща дължима сума: 12 345,68 EUR (24 146,05 лв.)'), letter);
+  assert.ok(!letter.includes('izvestia.example.bg/u/'));
+});
