@@ -22,7 +22,7 @@ function staleReason(m: string): string {
                    AND h.until >= (now() AT TIME ZONE 'Europe/Sofia')::date)
       THEN 'hold: ' || (SELECT string_agg(DISTINCT h.reason, ', ') FROM dunning_holds h WHERE h.customer_number = ${m}.customer_number
                           AND h.released_at IS NULL AND h.until >= (now() AT TIME ZONE 'Europe/Sofia')::date)
-    WHEN jsonb_typeof(${m}.payload->'invoices') <> 'array' THEN NULL
+    WHEN jsonb_typeof(${m}.payload->'invoices') IS DISTINCT FROM 'array' THEN NULL
     WHEN ${remaining} = 0 THEN 'invoices paid'
     WHEN ${remaining} < (${m}.payload->>'min_eur_minor')::bigint THEN 'paid: the rest is below the minimum'
   END`;

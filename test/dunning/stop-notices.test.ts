@@ -76,6 +76,19 @@ describeEachBackend('stopping notices that are no longer due', (get) => {
     assert.equal(await noticeGuard(db, { id: row.id } as Parameters<typeof noticeGuard>[1]), 'invoices paid');
   });
 
+  test('a notice that names no invoices (not made by the run) is judged by holds alone', async () => {
+    const { db } = get();
+    const [c] = await fourCustomers();
+    const row = await db.selectFrom('outbox_messages').select('id').where('customer_number', '=', c).executeTakeFirstOrThrow();
+    const asked = () => noticeGuard(db, { id: row.id } as Parameters<typeof noticeGuard>[1]);
+    await sql`UPDATE outbox_messages SET payload = payload - 'invoices' WHERE id = ${row.id}`.execute(db);
+    assert.equal(await asked(), null);
+    await sql`UPDATE outbox_messages SET payload = jsonb_set(payload, '{invoices}', '"I-1"') WHERE id = ${row.id}`.execute(db);
+    assert.equal(await asked(), null);
+    await placeHold(db, { customerNumber: c, reason: 'complaint', until: '2099-01-01' }, 'test');
+    assert.match((await asked()) ?? '', /^hold: complaint/);
+  });
+
   test('a payment arriving between planning and sending: the worker cancels that notice and sends the others', async () => {
     const { db } = get();
     const [payer, , , stays] = await fourCustomers();
