@@ -9,6 +9,7 @@ import { generateDemo, type DemoOptions } from './generate.js';
 import { sampleLogins } from './try-these.js';
 import { seedDemoHistory } from '../dunning/demo-history.js';
 import { messageRenderer } from '../delivery/service.js';
+import { createDemoStaff } from './staff.js';
 
 const order: ImportKindName[] = ['customers', 'invoices', 'payments', 'subscriptions'];
 
@@ -50,5 +51,9 @@ export async function loadDemoIfEmpty(database: Database, config: Config, logger
   );
   for (const s of sampleLogins(opts, 3)) {
     logger.info(`demo customer to try: customer number ${s.customerNumber}, invoice number ${s.invoiceNumber}${s.overdue ? ' (overdue)' : ''}`);
+  }
+  for (const a of await createDemoStaff(database.db)) {
+    // Shown once, like `izvestie user add --generate`: only the scrypt hash is stored.
+    logger.info(`back office demo account (${a.role}): username ${a.username}, password ${a.password}`);
   }
 }
