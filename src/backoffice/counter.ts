@@ -13,7 +13,7 @@ import { consent } from '../portal/consent.js';
 import { parseContact } from '../portal/contact-input.js';
 import type { ContactChannel } from '../portal/flow-store.js';
 import { confirmationMessage } from '../portal/messages.js';
-import { activeContacts, contactAtCap, type LiveContact } from '../portal/subscriptions.js';
+import { activeContacts, contactAtCap, endContacts, type LiveContact } from '../portal/subscriptions.js';
 
 export interface CounterStaff {
   username: string;
@@ -132,47 +132,14 @@ export async function cancelAtCounter(
   r: { customer: string; channels: readonly ContactChannel[]; staff: CounterStaff; now: Date },
 ): Promise<LiveContact[]> {
   if (r.channels.length === 0) return [];
-  return db.transaction().execute(async (tx) => {
-    const ended = await tx
-      .updateTable('subscriptions')
-      .set({ status: 'unsubscribed', ended_at: r.now, end_reason: 'cancelled', updated_at: r.now })
-      .where('customer_number', '=', r.customer)
-      .where('status', '=', 'active')
-      .where('channel', 'in', r.channels)
-      .returning(['id', 'channel', 'address', 'consent_version', 'lang'])
-      .execute();
-    for (const s of ended) {
-      const contact = { channel: s.channel, address: s.address };
-      await enqueue(
-        tx,
-        confirmationMessage({
-          type: 'subscription_cancelled',
-          businessKey: `subscription_cancelled:${s.id}`,
-          to: contact,
-          about: contact,
-          lang: s.lang,
-          customerNumber: r.customer,
-          subscriptionId: null,
-          manageUrl: `${cfg.publicUrl}/`,
-        }),
-      );
-      await recordAudit(tx, {
-        actor: staffActor(r.staff),
-        action: 'subscription.cancelled',
-        subject: r.customer,
-        details: {
-          source: 'centre',
-          staff: r.staff.username,
-          staff_name: r.staff.displayName,
-          ip: r.staff.ip,
-          channel: s.channel,
-          subscription_id: s.id,
-          address_masked: maskAddress(s.address),
-          consent_version: s.consent_version,
-          cancelled_at: r.now.toISOString(),
-        },
-      });
-    }
-    return ended.map((s) => ({ id: s.id, channel: s.channel, address: s.address, consentVersion: s.consent_version, lang: s.lang }));
-  });
+  return db.transaction().execute((tx) =>
+    endContacts(tx, {
+      customer: r.customer,
+      channels: r.channels,
+      now: r.now,
+      manageUrl: `${cfg.publicUrl}/`,
+      actor: staffActor(r.staff),
+      who: { source: 'centre', staff: r.staff.username, staff_name: r.staff.displayName, ip: r.staff.ip },
+    }),
+  );
 }

@@ -152,11 +152,29 @@ export async function activate(tx: Kysely<DB>, deps: PortalDeps, a: { subscripti
   return { replaced: old ? { id: old.id, channel: old.channel, address: old.address, consentVersion: old.consent_version, lang: old.lang } : null };
 }
 
-/** Ends the customer's active subscriptions of these channels; each contact gets a confirmation. */
+/** Ends the customer's active subscriptions of these channels online; each contact gets a confirmation. */
 export async function cancel(
   tx: Kysely<DB>,
   deps: PortalDeps,
   a: { customer: string; channels: readonly ContactChannel[]; actor: Actor; now: Date },
+): Promise<LiveContact[]> {
+  return endContacts(tx, {
+    customer: a.customer,
+    channels: a.channels,
+    now: a.now,
+    manageUrl: `${deps.config.http.publicUrl}/`,
+    actor: `online:${a.actor.via}`,
+    who: { source: 'online', ip: a.actor.ip },
+  });
+}
+
+/**
+ * Ends the customer's active subscriptions of these channels at their request, online or at the
+ * counter: each contact gets a confirmation, and each ending is audited with `who` did it.
+ */
+export async function endContacts(
+  tx: Kysely<DB>,
+  a: { customer: string; channels: readonly ContactChannel[]; now: Date; manageUrl: string; actor: string; who: Record<string, string> },
 ): Promise<LiveContact[]> {
   if (a.channels.length === 0) return [];
   const ended = await tx
@@ -179,16 +197,15 @@ export async function cancel(
         lang: s.lang,
         customerNumber: a.customer,
         subscriptionId: null,
-        manageUrl: `${deps.config.http.publicUrl}/`,
+        manageUrl: a.manageUrl,
       }),
     );
     await recordAudit(tx, {
-      actor: `online:${a.actor.via}`,
+      actor: a.actor,
       action: 'subscription.cancelled',
       subject: a.customer,
       details: {
-        source: 'online',
-        ip: a.actor.ip,
+        ...a.who,
         channel: s.channel,
         subscription_id: s.id,
         address_masked: maskAddress(s.address),
