@@ -6,13 +6,13 @@ import { nextWindowOpen, withinDailyWindow } from '../dunning/calendar/index.js'
 import { silentLogger, type Logger } from '../log.js';
 import { DeliveryError, type Channel, type SendResult } from './channels/types.js';
 import type { DeliveryConfig } from './config.js';
-import { guards as registeredGuards, whyNotWanted, type GuardMap } from './guards.js';
+import { guards as registeredGuards, whyNotWantedMany, type GuardMap } from './guards.js';
 import { claimBatch, deferUntilOpen, reclaimExpiredLeases } from './outbox/claim.js';
 import type { FailureContext } from './outbox/fallback.js';
 import { toMessage, type OutboxMessage, type OutboxRow, type Renderer } from './outbox/message.js';
 import { pacer, type Pacer } from './outbox/pacing.js';
 import { groupCommit } from './outbox/group-commit.js';
-import { markFailed, markRetry, markSent, settleUnsent, startAttempts, type AttemptStart, type SentRecord, type Unsent } from './outbox/record.js';
+import { markFailed, markRetry, settleUnsent, writeJournal, type JournalEntry, type Unsent } from './outbox/record.js';
 import type { AttemptOutcome, MessageStatus } from './outbox/tables.js';
 import { countSms } from './text/segments.js';
 
@@ -39,13 +39,24 @@ interface Lane {
   /** Claimed by this worker and not finished. */
   held: number;
   maxHeld: number;
-  startAttempt: (a: AttemptStart) => Promise<number | null>;
-  markSent: (s: SentRecord) => Promise<MessageStatus | 'lost'>;
+  /** Its last claim found nothing due: not asked again before this (performance.now()), unless forced. */
+  dryUntil: number;
+  /** The journal of attempts started and sends accepted: see JOURNAL. */
+  record: (e: JournalEntry) => Promise<number | null | MessageStatus | 'lost'>;
 }
 
-// Each record waits for a commit, that is for the disk: under load, the attempts started (and the
-// sends accepted) meanwhile share the next one.
-const GROUP_COMMIT = { maxBatch: 100, concurrency: 2 };
+// Each record waits for a commit, that is for the disk: under load, the attempts started and the
+// sends accepted meanwhile share the next one (one statement, see writeJournal). One write at a
+// time, each taking the entries in the order they were asked for (also when a shared write fails
+// and each is written alone): so what is committed at any moment is exactly what had been asked
+// for up to some moment. That is what lets a send give its window slot up as soon as its record is
+// asked for (recordSent). Two writes at once, committing in order, measured no faster.
+const JOURNAL = { maxBatch: 200, concurrency: 1, inOrder: true };
+// The same for the guards: the messages about to be sent at the same moment are asked about together.
+const GROUP_VET = { maxBatch: 200, concurrency: 2 };
+// A message's guard verdict is used for its send only while younger than this; a message that waited
+// longer for its window slot and its token (a slow provider, a low rate) is asked about again.
+const VERDICT_FRESH_MS = 1000;
 
 /**
  * Sends due outbox messages: claims them in batches under a lease, checks right before each send
@@ -67,6 +78,8 @@ export class Worker {
   private signalled = false;
   private wake: (() => void) | null = null;
   private lastReclaim = -Infinity;
+  /** Why each message is no longer wanted (null: still wanted), asked for groups of messages. */
+  private readonly unwanted: (msg: OutboxMessage) => Promise<string | null>;
 
   constructor(private readonly o: WorkerOptions) {
     this.id = o.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -74,6 +87,10 @@ export class Worker {
     this.now = o.now ?? (() => new Date());
     this.log = (o.logger ?? silentLogger).child({ worker: this.id });
     this.failure = { render: o.render, hardFailureThreshold: o.config.hardFailureThreshold };
+    this.unwanted = groupCommit(async (msgs: OutboxMessage[]) => {
+      const reasons = await whyNotWantedMany(o.db, msgs, this.guards);
+      return msgs.map((m) => reasons.get(m.id) ?? null);
+    }, GROUP_VET);
     const seen = new Set<string>();
     this.lanes = o.channels.map((channel) => {
       if (seen.has(channel.channel)) throw new Error(`more than one provider for ${channel.channel}`);
@@ -87,8 +104,8 @@ export class Worker {
         pacer: pacer(pacing),
         held: 0,
         maxHeld,
-        startAttempt: groupCommit((items: AttemptStart[]) => startAttempts(o.db, provider, items), GROUP_COMMIT),
-        markSent: groupCommit((items: SentRecord[]) => markSent(o.db, channel.name, items, this.failure), GROUP_COMMIT),
+        dryUntil: 0,
+        record: groupCommit((entries: JournalEntry[]) => writeJournal(o.db, { ...provider, ctx: this.failure }, entries), JOURNAL),
       };
     });
   }
@@ -134,6 +151,8 @@ export class Worker {
   }
 
   private async run(untilIdle: boolean): Promise<void> {
+    // A round that also asks the lanes that found nothing lately, before a drain calls it done.
+    let everyLane = false;
     try {
       while (!this.stopping) {
         let more = false;
@@ -144,15 +163,23 @@ export class Worker {
             const r = await reclaimExpiredLeases(this.o.db, now);
             if (r.reclaimed > 0) this.log.warn(r, 'took over messages whose lease expired');
           }
-          for (const lane of this.lanes) more = (await this.fill(lane, now)) || more;
+          for (const lane of this.lanes) more = (await this.fill(lane, now, everyLane)) || more;
         } catch (err) {
           if (untilIdle) throw err;
           this.log.error({ err }, 'claiming failed; trying again');
           await this.pause(this.o.config.pollIntervalMs);
           continue;
         }
-        if (more) continue;
-        if (this.tasks.size === 0 && untilIdle) return;
+        if (more) {
+          everyLane = false;
+          continue;
+        }
+        if (this.tasks.size === 0 && untilIdle) {
+          if (everyLane) return;
+          everyLane = true;
+          continue;
+        }
+        everyLane = false;
         // Woken early when a message finishes (room for more, or a fallback to send).
         await this.pause(this.o.config.pollIntervalMs);
       }
@@ -161,9 +188,16 @@ export class Worker {
     }
   }
 
-  /** Claims for one lane once it is half empty; true when it got all it asked for, so more may be due. */
-  private async fill(lane: Lane, now: Date): Promise<boolean> {
-    if (lane.held > lane.maxHeld / 2) return false;
+  /**
+   * Claims for one lane once a quarter of it is empty (early enough that the claim and its guard
+   * query are done before the window runs dry); true when it got all it asked for, so more may be due.
+   */
+  private async fill(lane: Lane, now: Date, force: boolean): Promise<boolean> {
+    if (lane.held > (lane.maxHeld * 3) / 4) return false;
+    // A lane that found nothing due is asked again after the poll interval, not each time a
+    // message of another lane finishes (a claim query per message sent elsewhere); a failure (its
+    // fallback may be due) ends the wait.
+    if (!force && performance.now() < lane.dryUntil) return false;
     const room = lane.maxHeld - lane.held;
     const type = lane.channel.channel;
     const window = this.o.config.sendWindows[type];
@@ -172,6 +206,7 @@ export class Worker {
     const rows = await claimBatch(this.o.db, { channel: type, limit: room, workerId: this.id, now, leaseSeconds: this.o.config.leaseSeconds, urgentOnly: !open });
     // A message re-claimed after its lease ran out while this worker still held it: the first copy sends it.
     for (const row of rows) if (!this.heldIds.has(row.id)) this.spawn(lane, row);
+    lane.dryUntil = rows.length === 0 ? performance.now() + this.o.config.pollIntervalMs * 0.9 : 0;
     return rows.length === room;
   }
 
@@ -200,20 +235,34 @@ export class Worker {
       msg = toMessage(row, this.o.render);
     } catch (e) {
       const error = `cannot render: ${(e as Error).message}`;
-      await markFailed(db, { ...this.ref(row.id), attemptId: null, outcome: 'permanent', error, hardFailure: false }, this.failure);
+      await this.fail({ ...this.ref(row.id), attemptId: null, outcome: 'permanent', error, hardFailure: false });
       return;
     }
+    // Still wanted? Asked as soon as the message is claimed, together with the rest of its claim
+    // (one guard query for the batch, not one per message), and asked again below, just before
+    // the send, if the answer is older than VERDICT_FRESH_MS by then.
+    const asked = performance.now();
+    const early = this.stopping ? { status: 'queued' as const } : await this.vet(msg, true);
+    if (early) return await settleUnsent(db, { ...this.ref(msg.id), outcome: early });
     const slot = lane.pacer.window;
     await slot.acquire();
-    // Held until the outcome is recorded: a worker that dies leaves at most `window` messages
-    // that may have gone without a record, so a take-over resends at most that many twice.
+    let held = true;
+    const release = () => {
+      if (held) slot.release();
+      held = false;
+    };
+    // Held from before the attempt is recorded until the outcome is (or, for an accepted send,
+    // until its record is queued in the journal, which commits in order: see JOURNAL). A worker
+    // that dies therefore leaves at most `window` attempts open, that may have gone without a
+    // record, so a take-over resends at most that many twice.
     try {
-      const unsent = this.stopping ? { status: 'queued' as const } : await this.vet(msg);
-      if (unsent) return await settleUnsent(db, { ...this.ref(msg.id), outcome: unsent });
+      if (this.stopping) return await settleUnsent(db, { ...this.ref(msg.id), outcome: { status: 'queued' } });
       await lane.pacer.bucket.take();
       if (this.stopping) return await settleUnsent(db, { ...this.ref(msg.id), outcome: { status: 'queued' } });
+      const unsent = await this.vet(msg, performance.now() - asked > VERDICT_FRESH_MS);
+      if (unsent) return await settleUnsent(db, { ...this.ref(msg.id), outcome: unsent });
       const started = this.now();
-      const attemptId = await lane.startAttempt({ messageId: msg.id, workerId: this.id, now: started, msg });
+      const attemptId = (await lane.record({ start: { messageId: msg.id, workerId: this.id, now: started, msg } })) as number | null;
       if (attemptId === null) return;
       let result: SendResult | null = null;
       let error: unknown = null;
@@ -222,33 +271,42 @@ export class Worker {
       } catch (e) {
         error = e;
       }
-      if (result) await this.recordSent(lane, msg, attemptId, result);
+      if (result) await this.recordSent(lane, msg, attemptId, result, release);
       else await this.recordFailure(msg, attemptId, error, msg.firstAttemptAt ?? started);
     } finally {
-      slot.release();
+      release();
     }
   }
 
-  /** Why a claimed message must not go now: expired, quiet hours, or no longer wanted. */
-  private async vet(msg: OutboxMessage): Promise<Unsent | null> {
+  /**
+   * Why a claimed message must not go now: expired, quiet hours, or (when `ask`) no longer wanted.
+   * The guards are asked for groups of messages at once (see `unwanted`).
+   */
+  private async vet(msg: OutboxMessage, ask: boolean): Promise<Unsent | null> {
     const now = this.now();
     if (msg.expiresAt !== null && msg.expiresAt.getTime() <= now.getTime()) return { status: 'expired' };
     const window = msg.channel === 'letter' ? null : this.o.config.sendWindows[msg.channel];
     if (window && !msg.urgent && !withinDailyWindow(now, window.from, window.to)) {
       return { status: 'queued', notBefore: nextWindowOpen(now, window.from, window.to) };
     }
-    const reason = await whyNotWanted(this.o.db, msg, this.guards);
+    if (!ask) return null;
+    const reason = await this.unwanted(msg);
     return reason === null ? null : { status: 'cancelled', reason };
   }
 
-  private async recordSent(lane: Lane, msg: OutboxMessage, attemptId: number, result: SendResult): Promise<void> {
+  /** Records an accepted send; gives the window slot up once the record is queued in the journal. */
+  private async recordSent(lane: Lane, msg: OutboxMessage, attemptId: number, result: SendResult, release: () => void): Promise<void> {
     let filled = result;
     if (msg.channel === 'sms' && result.segments === undefined) {
       const c = countSms(msg.body);
       filled = { ...result, segments: c.segments, encoding: c.encoding };
     }
     const costMinor = filled.costMinor ?? (msg.channel === 'sms' && filled.segments !== undefined ? filled.segments * this.o.config.smsPricePerSegmentMinor : null);
-    const status = await lane.markSent({ ...this.ref(msg.id), attemptId, result: filled, costMinor });
+    const recorded = lane.record({ sent: { ...this.ref(msg.id), attemptId, result: filled, costMinor } });
+    // The journal commits in order: any attempt started in this slot from now on is committed
+    // with this record or after it, so the attempts open in the database stay within the window.
+    release();
+    const status = await recorded;
     if (status === 'lost') this.log.warn({ messageId: msg.id }, 'sent after another worker took the message over: it may be sent twice');
   }
 
@@ -260,17 +318,23 @@ export class Worker {
     // Anything but a DeliveryError is a fault of ours or the adapter's: the request may have left.
     const outcome: AttemptOutcome = d === null || d.outcome === 'unknown' ? 'unknown' : d.kind;
     if (d !== null && d.kind === 'permanent') {
-      await markFailed(db, { ...ref, attemptId, outcome, error: text, hardFailure: true }, this.failure);
+      await this.fail({ ...ref, attemptId, outcome, error: text, hardFailure: true });
       return;
     }
     if (ref.now.getTime() - firstAttemptAt.getTime() >= config.maxRetryAgeMs) {
       const error = `${text} (retried since ${firstAttemptAt.toISOString()}, giving up)`;
-      await markFailed(db, { ...ref, attemptId, outcome, error, hardFailure: false }, this.failure);
+      await this.fail({ ...ref, attemptId, outcome, error, hardFailure: false });
       return;
     }
     const exp = Math.min(config.retryMaxDelayMs, config.retryBaseDelayMs * 2 ** msg.attempts);
     const delay = Math.max(exp / 2 + (this.o.random ?? Math.random)() * (exp / 2), d?.retryAfterMs ?? 0);
     await markRetry(db, { ...ref, attemptId, outcome, error: text, notBefore: new Date(ref.now.getTime() + delay) });
+  }
+
+  /** Fails a message for good; every lane is then asked again at once, as its fallback may be due. */
+  private async fail(o: Parameters<typeof markFailed>[1]): Promise<void> {
+    await markFailed(this.o.db, o, this.failure);
+    for (const lane of this.lanes) lane.dryUntil = 0;
   }
 
   private pause(ms: number): Promise<void> {

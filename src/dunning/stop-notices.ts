@@ -3,7 +3,7 @@
 // the guard the worker asks right before sending. Both use the same rule, below.
 import { sql } from 'kysely';
 import type pg from 'pg';
-import { registerGuard, type Guard } from '../delivery/guards.js';
+import { batchGuard, registerGuard, type Guard } from '../delivery/guards.js';
 import { NOTICE_KINDS } from './policy.js';
 
 const KINDS = NOTICE_KINDS.map((k) => `'${k}'`).join(', ');
@@ -48,11 +48,13 @@ export async function cancelSettledNotices(client: pg.PoolClient, customersSql: 
   return r.rowCount ?? 0;
 }
 
-/** The outbox guard of every notice kind: the same rule, right before sending. */
-export const noticeGuard: Guard = async (db, msg) => {
-  const r = await sql<{ reason: string | null }>`SELECT ${sql.raw(staleReason('m'))} AS reason FROM outbox_messages m WHERE m.id = ${msg.id}`.execute(db);
-  return r.rows[0]?.reason ?? null;
-};
+/** The outbox guard of every notice kind: the same rule, right before sending (one query for many). */
+export const noticeGuard: Guard = batchGuard(async (db, msgs) => {
+  const r = await sql<{ id: number; reason: string }>`
+    SELECT id, reason FROM (SELECT m.id, ${sql.raw(staleReason('m'))} AS reason FROM outbox_messages m WHERE m.id = ANY(${msgs.map((m) => m.id)}::bigint[])) x
+    WHERE reason IS NOT NULL`.execute(db);
+  return new Map(r.rows.map((x) => [Number(x.id), x.reason]));
+});
 
 /** Registers noticeGuard for the notice kinds with the worker's default guards; call once at start. */
 export function registerNoticeGuards(): void {

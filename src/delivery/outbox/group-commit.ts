@@ -3,9 +3,11 @@
  * write, so under load many messages share one statement and one commit (a commit waits for the
  * disk), while a record asked for alone is written at once. At most `concurrency` writes run at a
  * time. `write` returns one result per item, in order. When a shared write fails, each of its
- * items is written alone, so one bad item cannot fail the others.
+ * items is written alone, so one bad item cannot fail the others; with `inOrder`, one after the
+ * other in the order they were asked for. With concurrency 1 and `inOrder`, what is committed at
+ * any moment is then exactly what had been asked for up to some moment.
  */
-export function groupCommit<I, O>(write: (items: I[]) => Promise<O[]>, o: { maxBatch: number; concurrency: number }): (item: I) => Promise<O> {
+export function groupCommit<I, O>(write: (items: I[]) => Promise<O[]>, o: { maxBatch: number; concurrency: number; inOrder?: boolean }): (item: I) => Promise<O> {
   interface Waiting {
     item: I;
     resolve: (out: O) => void;
@@ -29,7 +31,8 @@ export function groupCommit<I, O>(write: (items: I[]) => Promise<O[]>, o: { maxB
     try {
       outs = await write(batch.map((w) => w.item));
     } catch {
-      await Promise.all(batch.map(writeOne));
+      if (o.inOrder === true) for (const w of batch) await writeOne(w);
+      else await Promise.all(batch.map(writeOne));
       return;
     }
     batch.forEach((w, i) => w.resolve(outs[i] as O));

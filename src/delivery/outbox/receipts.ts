@@ -34,7 +34,7 @@ const HARD = new Set(['UNDELIV', 'REJECTD']);
 
 /**
  * Serialises the receipt of a provider id with the recording of the send that produced it, so an
- * early receipt and markSent cannot both miss each other (each looks after taking the lock).
+ * early receipt and the record of its send (writeJournal) cannot both miss each other (each looks after taking the lock).
  */
 export async function lockProviderIds(tx: Kysely<DB>, provider: string, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
@@ -48,7 +48,7 @@ export async function lockProviderIds(tx: Kysely<DB>, provider: string, ids: rea
  * named the outbox id) or waiting under one of their provider ids. Most have none, and are spared
  * applyReceipts' queries.
  */
-export async function messagesWithReceipts(tx: Kysely<DB>, provider: string, rows: readonly OutboxRow[]): Promise<Set<number>> {
+export async function messagesWithReceipts(tx: Kysely<DB>, provider: string, rows: ReadonlyArray<Pick<OutboxRow, 'id' | 'provider_message_ids'>>): Promise<Set<number>> {
   if (rows.length === 0) return new Set();
   const r = await sql<{ message_id: number | null; provider_message_id: string }>`
     SELECT message_id, provider_message_id FROM delivery_receipts WHERE message_id = ANY(${rows.map((row) => row.id)}::bigint[])
@@ -113,7 +113,7 @@ export async function applyReceipts(tx: Kysely<DB>, row: OutboxRow, now: Date, c
 /**
  * Stores a receipt once (a repeat changes nothing) and applies it to its message: matched by
  * the outbox id it names, else by provider and provider message id. A receipt for a message
- * whose send is not recorded yet waits, and markSent applies it.
+ * whose send is not recorded yet waits, and writeJournal applies it.
  */
 export async function recordReceipt(db: Kysely<DB>, r: ReceiptInput, ctx: FailureContext): Promise<ReceiptResult> {
   const status = r.status.trim().toUpperCase();

@@ -58,44 +58,98 @@ export interface SentRecord extends LeaseRef {
   costMinor: number | null;
 }
 
+/** One entry of the worker's journal of a provider: an attempt to start, or a send to record. */
+export type JournalEntry = { start: AttemptStart } | { sent: SentRecord };
+
 /**
- * The provider accepted the messages (set-based, in one transaction). Also taken when the lease
- * ran out but nobody has claimed the message again yet, which avoids a needless resend. Applies
- * receipts that came first. One status per item, in order; 'lost': another worker has it now.
+ * Writes a group of journal entries with one statement, so one commit: the sends accepted (as
+ * markSent: same conditions) and the attempts starting (as startAttempts). Results in order: the
+ * attempt id (or null: lease lost) of a start, the status (or 'lost') of a send.
+ *
+ * Early receipts, without a transaction around it: the statement takes the provider-id locks
+ * (recordReceipt takes them too) before it touches any row and holds them until it commits. A
+ * receipt stored before that is either seen by the look-up that follows the commit, or its
+ * transaction held the lock, so committed first, and the look-up (a later snapshot) sees it; a
+ * receipt stored after waits for the lock, then finds the message sent and applies itself.
  */
-export async function markSent(db: Kysely<DB>, provider: string, items: readonly SentRecord[], ctx: FailureContext): Promise<Array<MessageStatus | 'lost'>> {
-  return db.transaction().execute(async (tx) => {
-    await lockProviderIds(tx, provider, items.flatMap((i) => i.result.providerMessageIds));
-    const rows = (
-      await sql<OutboxRow>`
-        WITH t AS (
-          SELECT * FROM unnest(${items.map((i) => i.messageId)}::bigint[], ${items.map((i) => i.attemptId)}::bigint[], ${items.map((i) => i.workerId)}::text[],
-            ${items.map((i) => i.now.toISOString())}::timestamptz[], ${items.map((i) => i.result.answer ?? null)}::text[],
-            ${items.map((i) => JSON.stringify(i.result.providerMessageIds))}::text[], ${items.map((i) => i.result.segments ?? null)}::int[],
-            ${items.map((i) => i.result.encoding ?? null)}::text[], ${items.map((i) => i.costMinor)}::int[])
-            AS t(id, attempt_id, worker, now, answer, ids, segments, encoding, cost_minor)
-        ), attempt AS (
-          UPDATE message_attempts a SET outcome = 'accepted', finished_at = t.now, answer = t.answer, error = NULL
-          FROM t WHERE a.id = t.attempt_id
-        )
-        UPDATE outbox_messages o
-        SET status = 'sent', sent_at = t.now, updated_at = t.now, provider = ${provider},
-            provider_message_ids = ARRAY(SELECT jsonb_array_elements_text(t.ids::jsonb)),
-            segments = t.segments, encoding = t.encoding, cost_minor = t.cost_minor,
-            leased_by = NULL, lease_until = NULL, last_error = NULL
-        FROM t
-        WHERE o.id = t.id AND ((o.status = 'sending' AND o.leased_by = t.worker) OR o.status = 'queued')
-        RETURNING o.*`.execute(tx)
-    ).rows;
-    const byId = new Map(rows.map((r) => [r.id, r]));
-    const withReceipts = await messagesWithReceipts(tx, provider, rows);
-    const status: Array<MessageStatus | 'lost'> = [];
-    for (const item of items) {
-      const row = byId.get(item.messageId);
-      status.push(row === undefined ? 'lost' : withReceipts.has(row.id) ? await applyReceipts(tx, row, item.now, ctx) : 'sent');
-    }
-    return status;
-  });
+export async function writeJournal(
+  db: Kysely<DB>,
+  o: { provider: string; leaseSeconds: number; ctx: FailureContext },
+  entries: readonly JournalEntry[],
+): Promise<Array<number | null | MessageStatus | 'lost'>> {
+  const starts = entries.flatMap((e) => ('start' in e ? [e.start] : []));
+  const sents = entries.flatMap((e) => ('sent' in e ? [e.sent] : []));
+  if (sents.length === 0) return startAttempts(db, o, starts);
+  const r = await sql<{ kind: 'sent' | 'start'; message_id: number; attempt_id: number | null; ids: string[] | null }>`
+    WITH locked AS (
+      SELECT count(pg_advisory_xact_lock(7270, h)) AS n
+      FROM (SELECT DISTINCT hashtext(${o.provider} || chr(31) || i) AS h FROM unnest(${sents.flatMap((i) => i.result.providerMessageIds)}::text[]) AS i ORDER BY h) ordered
+    ), s AS (
+      SELECT * FROM unnest(${sents.map((i) => i.messageId)}::bigint[], ${sents.map((i) => i.attemptId)}::bigint[], ${sents.map((i) => i.workerId)}::text[],
+        ${sents.map((i) => i.now.toISOString())}::timestamptz[], ${sents.map((i) => i.result.answer ?? null)}::text[],
+        ${sents.map((i) => JSON.stringify(i.result.providerMessageIds))}::text[], ${sents.map((i) => i.result.segments ?? null)}::int[],
+        ${sents.map((i) => i.result.encoding ?? null)}::text[], ${sents.map((i) => i.costMinor)}::int[])
+        AS t(id, attempt_id, worker, now, answer, ids, segments, encoding, cost_minor)
+    ), accepted AS (
+      -- Every write below joins locked: it touches no row before all the locks are taken.
+      UPDATE message_attempts a SET outcome = 'accepted', finished_at = s.now, answer = s.answer, error = NULL
+      FROM s, locked WHERE a.id = s.attempt_id AND locked.n >= 0
+    ), sent AS (
+      UPDATE outbox_messages o
+      SET status = 'sent', sent_at = s.now, updated_at = s.now, provider = ${o.provider},
+          provider_message_ids = ARRAY(SELECT jsonb_array_elements_text(s.ids::jsonb)),
+          segments = s.segments, encoding = s.encoding, cost_minor = s.cost_minor,
+          leased_by = NULL, lease_until = NULL, last_error = NULL
+      FROM s, locked
+      WHERE o.id = s.id AND ((o.status = 'sending' AND o.leased_by = s.worker) OR o.status = 'queued') AND locked.n >= 0
+      RETURNING o.id, o.provider_message_ids
+    ), b AS (
+      SELECT * FROM unnest(${starts.map((i) => i.messageId)}::bigint[], ${starts.map((i) => i.workerId)}::text[], ${starts.map((i) => i.now.toISOString())}::timestamptz[],
+        ${starts.map((i) => new Date(i.now.getTime() + o.leaseSeconds * 1000).toISOString())}::timestamptz[],
+        ${starts.map((i) => i.msg.subject)}::text[], ${starts.map((i) => i.msg.html)}::text[], ${starts.map((i) => i.msg.body)}::text[])
+        AS t(id, worker, now, lease_until, subject, html, body)
+    ), leased AS (
+      UPDATE outbox_messages o
+      SET attempts = o.attempts + 1, first_attempt_at = COALESCE(o.first_attempt_at, b.now), lease_until = b.lease_until, updated_at = b.now,
+          subject = CASE WHEN o.body IS NULL THEN b.subject ELSE o.subject END,
+          html = CASE WHEN o.body IS NULL THEN b.html ELSE o.html END,
+          body = COALESCE(o.body, b.body)
+      FROM b, locked
+      WHERE o.id = b.id AND o.status = 'sending' AND o.leased_by = b.worker AND locked.n >= 0
+      RETURNING o.id, o.attempts, b.worker, b.now
+    ), started AS (
+      INSERT INTO message_attempts (message_id, attempt, worker, provider, started_at)
+      SELECT id, attempts, worker, ${o.provider}, now FROM leased
+      RETURNING id, message_id
+    )
+    SELECT 'sent' AS kind, id AS message_id, NULL::bigint AS attempt_id, provider_message_ids AS ids FROM sent
+    UNION ALL
+    SELECT 'start', message_id, id, NULL FROM started`.execute(db);
+  const attemptOf = new Map<number, number>();
+  const sent: Array<{ id: number; provider_message_ids: string[] }> = [];
+  for (const x of r.rows) {
+    if (x.kind === 'start') attemptOf.set(Number(x.message_id), Number(x.attempt_id));
+    else sent.push({ id: Number(x.message_id), provider_message_ids: x.ids ?? [] });
+  }
+  // Rare: receipts that came before the send was recorded (or that name the outbox id) are applied
+  // now, in a transaction that takes the same locks again.
+  const applied = new Map<number, MessageStatus>();
+  const early = await messagesWithReceipts(db, o.provider, sent);
+  if (early.size > 0) {
+    await db.transaction().execute(async (tx) => {
+      // The locks first, then the rows, in the order recordReceipt takes them.
+      await lockProviderIds(tx, o.provider, sent.filter((x) => early.has(x.id)).flatMap((x) => x.provider_message_ids));
+      const rows = await tx.selectFrom('outbox_messages').selectAll().where('id', 'in', [...early]).orderBy('id').forUpdate().execute();
+      for (const row of rows) {
+        const item = sents.find((i) => i.messageId === row.id);
+        applied.set(row.id, await applyReceipts(tx, row, item?.now ?? new Date(), o.ctx));
+      }
+    });
+  }
+  const sentIds = new Set(sent.map((x) => x.id));
+  return entries.map((e) =>
+    'start' in e ? (attemptOf.get(e.start.messageId) ?? null) : sentIds.has(e.sent.messageId) ? (applied.get(e.sent.messageId) ?? 'sent') : 'lost',
+  );
 }
 
 /** A transient failure: back in the queue until `notBefore`. */

@@ -58,3 +58,29 @@ test('when a shared write fails, each of its records is written alone: one bad r
   assert.deepEqual(await Promise.all(rest), [{ ok: 'B' }, { err: 'constraint violated' }, { ok: 'C' }]);
   assert.deepEqual(writes, [['a'], ['b', 'bad', 'c'], ['b'], ['bad'], ['c']]);
 });
+
+test('inOrder, one write at a time: records are committed in the order asked for, also when a shared write fails', async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.array(fc.nat(5), { minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 39 }), async (gaps, maxBatch, bad) => {
+      const committed: number[] = [];
+      const writes: number[][] = [];
+      const add = groupCommit(async (items: number[]) => {
+        writes.push(items);
+        await sleep(items.length % 3);
+        if (items.includes(bad)) throw new Error('constraint violated');
+        committed.push(...items);
+        return items.map((i) => -i);
+      }, { maxBatch, concurrency: 1, inOrder: true });
+      const results: Array<Promise<number | string>> = [];
+      for (const [i, gap] of gaps.entries()) {
+        results.push(add(i).catch((e: Error) => e.message));
+        if (gap > 3) await sleep(1);
+      }
+      const expected = gaps.map((_, i) => (i === bad ? 'constraint violated' : -i));
+      assert.deepEqual(await Promise.all(results), expected);
+      // At every moment, what is committed is a prefix of what was asked for (the bad one aside).
+      assert.deepEqual(committed, gaps.map((_, i) => i).filter((i) => i !== bad));
+    }),
+    { numRuns: 40 },
+  );
+});

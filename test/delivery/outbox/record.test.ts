@@ -6,7 +6,7 @@ import { enqueueMany } from '../../../src/delivery/outbox/enqueue.js';
 import type { FailureContext } from '../../../src/delivery/outbox/fallback.js';
 import { toMessage } from '../../../src/delivery/outbox/message.js';
 import { recordReceipt } from '../../../src/delivery/outbox/receipts.js';
-import { markSent, startAttempts } from '../../../src/delivery/outbox/record.js';
+import { startAttempts, writeJournal } from '../../../src/delivery/outbox/record.js';
 import { attemptsOf, clock, messageById, render, resetData } from './fixtures.js';
 
 // The worker writes attempts and acceptances set-based (many messages per statement and commit):
@@ -66,16 +66,15 @@ describeEachBackend('set-based attempt and acceptance records', (get) => {
     await db.updateTable('outbox_messages').set({ leased_by: 'w2' }).where('id', '=', lost.id).execute();
     t.advance(2000);
     const result = (ids: string[]) => ({ providerMessageIds: ids, segments: ids.length, encoding: 'ucs2', answer: 'OK' });
-    const statuses = await markSent(
+    const statuses = await writeJournal(
       db,
-      'test-sms',
+      { provider: 'test-sms', leaseSeconds: 60, ctx },
       [
-        { messageId: plain.id, workerId: 'w1', now: t.now(), attemptId: attemptIds[0] ?? -1, result: result(['p-1']), costMinor: 5 },
-        { messageId: early.id, workerId: 'w1', now: t.now(), attemptId: attemptIds[1] ?? -1, result: result(['e-1', 'e-2']), costMinor: 10 },
-        { messageId: requeued.id, workerId: 'w1', now: t.now(), attemptId: attemptIds[2] ?? -1, result: result(['q-1']), costMinor: 5 },
-        { messageId: lost.id, workerId: 'w1', now: t.now(), attemptId: attemptIds[3] ?? -1, result: result(['l-1']), costMinor: 5 },
+        { sent: { messageId: plain.id, workerId: 'w1', now: t.now(), attemptId: attemptIds[0] ?? -1, result: result(['p-1']), costMinor: 5 } },
+        { sent: { messageId: early.id, workerId: 'w1', now: t.now(), attemptId: attemptIds[1] ?? -1, result: result(['e-1', 'e-2']), costMinor: 10 } },
+        { sent: { messageId: requeued.id, workerId: 'w1', now: t.now(), attemptId: attemptIds[2] ?? -1, result: result(['q-1']), costMinor: 5 } },
+        { sent: { messageId: lost.id, workerId: 'w1', now: t.now(), attemptId: attemptIds[3] ?? -1, result: result(['l-1']), costMinor: 5 } },
       ],
-      ctx,
     );
     assert.deepEqual(statuses, ['sent', 'delivered', 'sent', 'lost']);
     const m = await messageById(db, plain.id);
@@ -93,5 +92,30 @@ describeEachBackend('set-based attempt and acceptance records', (get) => {
       const [a] = await attemptsOf(db, id);
       assert.deepEqual([a?.outcome, a?.answer, at(a?.finished_at)], ['accepted', 'OK', at(t.now())]);
     }
+  });
+
+  test('a journal write mixing attempt starts and acceptances: one statement, results in the order asked', async () => {
+    const { db } = get();
+    const t = clock();
+    await enqueueMany(
+      db,
+      [1, 2, 3].map((n) => ({ businessKey: `j:${n}`, kind: 'overdue_reminder', channel: 'sms' as const, recipient: `+35988800001${n}`, body: `Текст ${n}` })),
+    );
+    const rows = await claimBatch(db, { channel: 'sms', limit: 3, workerId: 'w1', now: t.now(), leaseSeconds: 60, urgentOnly: false });
+    const [a, b, c] = rows.map((r) => toMessage(r, render));
+    assert.ok(a && b && c);
+    const [attemptA] = await startAttempts(db, { provider: 'test-sms', leaseSeconds: 60 }, [{ messageId: a.id, workerId: 'w1', now: t.now(), msg: a }]);
+    // c was taken over by another worker: its start is refused (null), as startAttempts would.
+    await db.updateTable('outbox_messages').set({ leased_by: 'w2' }).where('id', '=', c.id).execute();
+    t.advance(1000);
+    const out = await writeJournal(db, { provider: 'test-sms', leaseSeconds: 60, ctx }, [
+      { start: { messageId: b.id, workerId: 'w1', now: t.now(), msg: b } },
+      { sent: { messageId: a.id, workerId: 'w1', now: t.now(), attemptId: attemptA ?? -1, result: { providerMessageIds: ['a-1'], segments: 1, encoding: 'ucs2' }, costMinor: 5 } },
+      { start: { messageId: c.id, workerId: 'w1', now: t.now(), msg: c } },
+    ]);
+    const bAttempts = await attemptsOf(db, b.id);
+    assert.deepEqual(out, [bAttempts[0]?.id, 'sent', null]);
+    assert.deepEqual([(await messageById(db, a.id)).status, (await messageById(db, b.id)).status, (await messageById(db, b.id)).attempts], ['sent', 'sending', 1]);
+    assert.deepEqual((await attemptsOf(db, c.id)).length, 0);
   });
 });
