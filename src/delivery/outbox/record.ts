@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import type { SendResult } from '../channels/types.js';
 import { handOver, type FailureContext } from './fallback.js';
-import type { OutboxMessage, OutboxRow } from './message.js';
+import type { OutboxMessage } from './message.js';
 import { applyReceipts, lockProviderIds, messagesWithReceipts } from './receipts.js';
 import type { AttemptOutcome, MessageStatus } from './tables.js';
 
