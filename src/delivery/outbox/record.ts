@@ -26,26 +26,36 @@ export interface AttemptStart extends LeaseRef {
  */
 export async function startAttempts(db: Kysely<DB>, o: { provider: string; leaseSeconds: number }, items: readonly AttemptStart[]): Promise<Array<number | null>> {
   const r = await sql<{ id: number; message_id: number }>`
-    WITH t AS (
+    WITH locked AS (SELECT 0 AS n), ${attemptStartCtes(o, items)}
+    SELECT id, message_id FROM started`.execute(db);
+  const attemptOf = new Map(r.rows.map((a) => [Number(a.message_id), Number(a.id)]));
+  return items.map((i) => attemptOf.get(i.messageId) ?? null);
+}
+
+/**
+ * The CTEs b, leased and started that record attempt starts; they need a CTE `locked` (one row,
+ * n >= 0) before them, which they join so that they touch no row before it has been computed.
+ */
+function attemptStartCtes(o: { provider: string; leaseSeconds: number }, items: readonly AttemptStart[]) {
+  return sql`b AS (
       SELECT * FROM unnest(${items.map((i) => i.messageId)}::bigint[], ${items.map((i) => i.workerId)}::text[], ${items.map((i) => i.now.toISOString())}::timestamptz[],
         ${items.map((i) => new Date(i.now.getTime() + o.leaseSeconds * 1000).toISOString())}::timestamptz[],
         ${items.map((i) => i.msg.subject)}::text[], ${items.map((i) => i.msg.html)}::text[], ${items.map((i) => i.msg.body)}::text[])
         AS t(id, worker, now, lease_until, subject, html, body)
-    ), m AS (
+    ), leased AS (
       UPDATE outbox_messages o
-      SET attempts = o.attempts + 1, first_attempt_at = COALESCE(o.first_attempt_at, t.now), lease_until = t.lease_until, updated_at = t.now,
-          subject = CASE WHEN o.body IS NULL THEN t.subject ELSE o.subject END,
-          html = CASE WHEN o.body IS NULL THEN t.html ELSE o.html END,
-          body = COALESCE(o.body, t.body)
-      FROM t
-      WHERE o.id = t.id AND o.status = 'sending' AND o.leased_by = t.worker
-      RETURNING o.id, o.attempts, t.worker, t.now
-    )
-    INSERT INTO message_attempts (message_id, attempt, worker, provider, started_at)
-    SELECT id, attempts, worker, ${o.provider}, now FROM m
-    RETURNING id, message_id`.execute(db);
-  const attemptOf = new Map(r.rows.map((a) => [Number(a.message_id), Number(a.id)]));
-  return items.map((i) => attemptOf.get(i.messageId) ?? null);
+      SET attempts = o.attempts + 1, first_attempt_at = COALESCE(o.first_attempt_at, b.now), lease_until = b.lease_until, updated_at = b.now,
+          subject = CASE WHEN o.body IS NULL THEN b.subject ELSE o.subject END,
+          html = CASE WHEN o.body IS NULL THEN b.html ELSE o.html END,
+          body = COALESCE(o.body, b.body)
+      FROM b, locked
+      WHERE o.id = b.id AND o.status = 'sending' AND o.leased_by = b.worker AND locked.n >= 0
+      RETURNING o.id, o.attempts, b.worker, b.now
+    ), started AS (
+      INSERT INTO message_attempts (message_id, attempt, worker, provider, started_at)
+      SELECT id, attempts, worker, ${o.provider}, now FROM leased
+      RETURNING id, message_id
+    )`;
 }
 
 async function finishAttempt(db: Kysely<DB>, attemptId: number, outcome: AttemptOutcome, now: Date, answer: string | null, error: string | null): Promise<void> {
@@ -62,9 +72,11 @@ export interface SentRecord extends LeaseRef {
 export type JournalEntry = { start: AttemptStart } | { sent: SentRecord };
 
 /**
- * Writes a group of journal entries with one statement, so one commit: the sends accepted (as
- * markSent: same conditions) and the attempts starting (as startAttempts). Results in order: the
- * attempt id (or null: lease lost) of a start, the status (or 'lost') of a send.
+ * Writes a group of journal entries with one statement, so one commit: the sends accepted and the
+ * attempts starting (as startAttempts). A send is recorded while the worker holds the lease, and
+ * also when the lease ran out but nobody has claimed the message again yet (which avoids a needless
+ * resend). Results in order: the attempt id (or null: lease lost) of a start, the status of a send
+ * ('delivered' or 'failed' when receipts came first) or 'lost' (another worker has it now).
  *
  * Early receipts, without a transaction around it: the statement takes the provider-id locks
  * (recordReceipt takes them too) before it touches any row and holds them until it commits. A
@@ -79,7 +91,6 @@ export async function writeJournal(
 ): Promise<Array<number | null | MessageStatus | 'lost'>> {
   const starts = entries.flatMap((e) => ('start' in e ? [e.start] : []));
   const sents = entries.flatMap((e) => ('sent' in e ? [e.sent] : []));
-  if (sents.length === 0) return startAttempts(db, o, starts);
   const r = await sql<{ kind: 'sent' | 'start'; message_id: number; attempt_id: number | null; ids: string[] | null }>`
     WITH locked AS (
       SELECT count(pg_advisory_xact_lock(7270, h)) AS n
@@ -103,25 +114,7 @@ export async function writeJournal(
       FROM s, locked
       WHERE o.id = s.id AND ((o.status = 'sending' AND o.leased_by = s.worker) OR o.status = 'queued') AND locked.n >= 0
       RETURNING o.id, o.provider_message_ids
-    ), b AS (
-      SELECT * FROM unnest(${starts.map((i) => i.messageId)}::bigint[], ${starts.map((i) => i.workerId)}::text[], ${starts.map((i) => i.now.toISOString())}::timestamptz[],
-        ${starts.map((i) => new Date(i.now.getTime() + o.leaseSeconds * 1000).toISOString())}::timestamptz[],
-        ${starts.map((i) => i.msg.subject)}::text[], ${starts.map((i) => i.msg.html)}::text[], ${starts.map((i) => i.msg.body)}::text[])
-        AS t(id, worker, now, lease_until, subject, html, body)
-    ), leased AS (
-      UPDATE outbox_messages o
-      SET attempts = o.attempts + 1, first_attempt_at = COALESCE(o.first_attempt_at, b.now), lease_until = b.lease_until, updated_at = b.now,
-          subject = CASE WHEN o.body IS NULL THEN b.subject ELSE o.subject END,
-          html = CASE WHEN o.body IS NULL THEN b.html ELSE o.html END,
-          body = COALESCE(o.body, b.body)
-      FROM b, locked
-      WHERE o.id = b.id AND o.status = 'sending' AND o.leased_by = b.worker AND locked.n >= 0
-      RETURNING o.id, o.attempts, b.worker, b.now
-    ), started AS (
-      INSERT INTO message_attempts (message_id, attempt, worker, provider, started_at)
-      SELECT id, attempts, worker, ${o.provider}, now FROM leased
-      RETURNING id, message_id
-    )
+    ), ${attemptStartCtes(o, starts)}
     SELECT 'sent' AS kind, id AS message_id, NULL::bigint AS attempt_id, provider_message_ids AS ids FROM sent
     UNION ALL
     SELECT 'start', message_id, id, NULL FROM started`.execute(db);
