@@ -1,5 +1,6 @@
 import { digits, FieldError, pattern, text } from '../fields.js';
 import type { ImportKind } from '../import-kind.js';
+import { emptyAndLocked, insertIntoEmpty } from '../first-load.js';
 
 const classes: Record<string, 'household' | 'business'> = {
   household: 'household',
@@ -41,12 +42,19 @@ export const customersKind: ImportKind = {
       }),
     ];
   },
+  firstLoad: { table: 'customers', duplicateCheck: 0 },
   checks: [
-    `UPDATE stage s SET problem_field = 'customer_number', problem = 'duplicate customer number, first on line ' || d.first_line
-       FROM (SELECT customer_number, min(line) AS first_line FROM stage GROUP BY customer_number HAVING count(*) > 1) d
-      WHERE s.customer_number = d.customer_number AND s.line > d.first_line AND s.problem IS NULL`,
+    `SELECT s.line, 'customer_number' AS problem_field, 'duplicate customer number, first on line ' || d.first_line AS problem
+       FROM stage s JOIN (SELECT customer_number, min(line) AS first_line FROM stage GROUP BY customer_number HAVING count(*) > 1) d
+         ON s.customer_number = d.customer_number AND s.line > d.first_line`,
   ],
-  async apply(client) {
+  async apply(client, _now, context) {
+    if (await emptyAndLocked(client, 'customers')) {
+      const insert = `INSERT INTO customers (customer_number, name, street, town, postcode, customer_class)
+                      SELECT customer_number, name, street, town, postcode, customer_class FROM stage`;
+      const inserted = await insertIntoEmpty(client, 'customers', insert, context.staged, context.rebuildMinRows);
+      return { inserted, updated: 0, unchanged: 0, skipped: 0 };
+    }
     const r = await client.query<{ inserted: number; updated: number; total: number }>(`
       WITH up AS (
         INSERT INTO customers AS c (customer_number, name, street, town, postcode, customer_class)

@@ -1,6 +1,7 @@
 import { amount, date, digits, FieldError, pattern } from '../fields.js';
 import type { ImportKind } from '../import-kind.js';
 import { applyCredits } from '../allocate.js';
+import { emptyAndLocked, insertIntoEmpty } from '../first-load.js';
 
 const EURO_DAY = '2026-01-01';
 
@@ -41,16 +42,24 @@ export const invoicesKind: ImportKind = {
     });
     return [number, customer, issued, due, minor, currency];
   },
+  firstLoad: { table: 'invoices', duplicateCheck: 0 },
   checks: [
-    `UPDATE stage s SET problem_field = 'invoice_number', problem = 'duplicate invoice number, first on line ' || d.first_line
-       FROM (SELECT invoice_number, min(line) AS first_line FROM stage GROUP BY invoice_number HAVING count(*) > 1) d
-      WHERE s.invoice_number = d.invoice_number AND s.line > d.first_line AND s.problem IS NULL`,
-    `UPDATE stage s SET problem_field = 'customer_number', problem = 'unknown customer ' || s.customer_number
-      WHERE s.problem IS NULL AND NOT EXISTS (SELECT 1 FROM customers c WHERE c.customer_number = s.customer_number)`,
-    `UPDATE stage s SET problem_field = 'customer_number', problem = 'invoice ' || s.invoice_number || ' belongs to customer ' || i.customer_number
-       FROM invoices i WHERE i.invoice_number = s.invoice_number AND i.customer_number <> s.customer_number AND s.problem IS NULL`,
+    `SELECT s.line, 'invoice_number' AS problem_field, 'duplicate invoice number, first on line ' || d.first_line AS problem
+       FROM stage s JOIN (SELECT invoice_number, min(line) AS first_line FROM stage GROUP BY invoice_number HAVING count(*) > 1) d
+         ON s.invoice_number = d.invoice_number AND s.line > d.first_line`,
+    `SELECT s.line, 'customer_number' AS problem_field, 'unknown customer ' || s.customer_number AS problem
+       FROM stage s WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.customer_number = s.customer_number)`,
+    `SELECT s.line, 'customer_number' AS problem_field, 'invoice ' || s.invoice_number || ' belongs to customer ' || i.customer_number AS problem
+       FROM stage s JOIN invoices i ON i.invoice_number = s.invoice_number AND i.customer_number <> s.customer_number`,
   ],
-  async apply(client) {
+  async apply(client, _now, context) {
+    if (await emptyAndLocked(client, 'invoices')) {
+      const insert = `INSERT INTO invoices (invoice_number, customer_number, issue_date, due_date, amount_minor, currency)
+                      SELECT invoice_number, customer_number, issue_date, due_date, amount_minor, currency FROM stage`;
+      const inserted = await insertIntoEmpty(client, 'invoices', insert, context.staged, context.rebuildMinRows);
+      await applyCredits(client, 'SELECT DISTINCT customer_number FROM stage');
+      return { inserted, updated: 0, unchanged: 0, skipped: 0 };
+    }
     const r = await client.query<{ inserted: number; updated: number; total: number }>(`
       WITH up AS (
         INSERT INTO invoices AS i (invoice_number, customer_number, issue_date, due_date, amount_minor, currency)

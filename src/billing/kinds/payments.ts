@@ -40,28 +40,26 @@ export const paymentsKind: ImportKind = {
     ];
   },
   checks: [
-    `UPDATE stage s SET problem_field = 'payment_reference', problem = 'duplicate payment reference, first on line ' || d.first_line
-       FROM (SELECT payment_reference, min(line) AS first_line FROM stage GROUP BY payment_reference HAVING count(*) > 1) d
-      WHERE s.payment_reference = d.payment_reference AND s.line > d.first_line AND s.problem IS NULL`,
-    `UPDATE stage s SET problem_field = 'customer_number', problem = 'unknown customer ' || s.customer_number
-      WHERE s.problem IS NULL AND NOT EXISTS (SELECT 1 FROM customers c WHERE c.customer_number = s.customer_number)`,
-    `UPDATE stage s SET problem_field = 'invoice_number', problem = 'unknown invoice ' || s.invoice_number
-      WHERE s.problem IS NULL AND s.invoice_number IS NOT NULL
-        AND NOT EXISTS (SELECT 1 FROM invoices i WHERE i.invoice_number = s.invoice_number)`,
-    `UPDATE stage s SET problem_field = 'invoice_number', problem = 'invoice ' || s.invoice_number || ' belongs to customer ' || i.customer_number
-       FROM invoices i WHERE s.problem IS NULL AND i.invoice_number = s.invoice_number AND i.customer_number <> s.customer_number`,
+    `SELECT s.line, 'payment_reference' AS problem_field, 'duplicate payment reference, first on line ' || d.first_line AS problem
+       FROM stage s JOIN (SELECT payment_reference, min(line) AS first_line FROM stage GROUP BY payment_reference HAVING count(*) > 1) d
+         ON s.payment_reference = d.payment_reference AND s.line > d.first_line`,
+    `SELECT s.line, 'customer_number' AS problem_field, 'unknown customer ' || s.customer_number AS problem
+       FROM stage s WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.customer_number = s.customer_number)`,
+    `SELECT s.line, 'invoice_number' AS problem_field, 'unknown invoice ' || s.invoice_number AS problem
+       FROM stage s WHERE s.invoice_number IS NOT NULL AND NOT EXISTS (SELECT 1 FROM invoices i WHERE i.invoice_number = s.invoice_number)`,
+    `SELECT s.line, 'invoice_number' AS problem_field, 'invoice ' || s.invoice_number || ' belongs to customer ' || i.customer_number AS problem
+       FROM stage s JOIN invoices i ON i.invoice_number = s.invoice_number AND i.customer_number <> s.customer_number`,
     // Payments are facts: once recorded, only their status may move on (in transit → settled).
-    `UPDATE stage s SET problem_field = 'payment_reference',
-            problem = 'payment ' || s.payment_reference || ' was already recorded with other details (' ||
+    `SELECT s.line, 'payment_reference' AS problem_field,
+            'payment ' || s.payment_reference || ' was already recorded with other details (' ||
               concat_ws(', ',
                 CASE WHEN p.customer_number <> s.customer_number THEN 'customer' END,
                 CASE WHEN p.invoice_number IS DISTINCT FROM s.invoice_number THEN 'invoice' END,
                 CASE WHEN p.amount_minor <> s.amount_minor OR p.currency <> s.currency THEN 'amount' END,
                 CASE WHEN p.paid_at <> s.paid_at THEN 'paid_at' END,
-                CASE WHEN p.status = 'settled' AND s.status = 'in_transit' THEN 'status settled' END) || ')'
-       FROM payments p
-      WHERE s.problem IS NULL AND p.payment_reference = s.payment_reference
-        AND (p.customer_number <> s.customer_number OR p.invoice_number IS DISTINCT FROM s.invoice_number
+                CASE WHEN p.status = 'settled' AND s.status = 'in_transit' THEN 'status settled' END) || ')' AS problem
+       FROM stage s JOIN payments p ON p.payment_reference = s.payment_reference
+      WHERE (p.customer_number <> s.customer_number OR p.invoice_number IS DISTINCT FROM s.invoice_number
              OR p.amount_minor <> s.amount_minor OR p.currency <> s.currency OR p.paid_at <> s.paid_at
              OR (p.status = 'settled' AND s.status = 'in_transit'))`,
   ],

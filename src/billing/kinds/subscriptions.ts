@@ -36,11 +36,11 @@ export const subscriptionsKind: ImportKind = {
     return [customer, channel, address, registered, consent, lang];
   },
   checks: [
-    `UPDATE stage s SET problem_field = 'channel', problem = 'a second ' || s.channel || ' contact for customer ' || s.customer_number || ', first on line ' || d.first_line
-       FROM (SELECT customer_number, channel, min(line) AS first_line FROM stage GROUP BY 1, 2 HAVING count(*) > 1) d
-      WHERE s.customer_number = d.customer_number AND s.channel = d.channel AND s.line > d.first_line AND s.problem IS NULL`,
-    `UPDATE stage s SET problem_field = 'customer_number', problem = 'unknown customer ' || s.customer_number
-      WHERE s.problem IS NULL AND NOT EXISTS (SELECT 1 FROM customers c WHERE c.customer_number = s.customer_number)`,
+    `SELECT s.line, 'channel' AS problem_field, 'a second ' || s.channel || ' contact for customer ' || s.customer_number || ', first on line ' || d.first_line AS problem
+       FROM stage s JOIN (SELECT customer_number, channel, min(line) AS first_line FROM stage GROUP BY 1, 2 HAVING count(*) > 1) d
+         ON s.customer_number = d.customer_number AND s.channel = d.channel AND s.line > d.first_line`,
+    `SELECT s.line, 'customer_number' AS problem_field, 'unknown customer ' || s.customer_number AS problem
+       FROM stage s WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.customer_number = s.customer_number)`,
   ],
   async apply(client) {
     // A contact the customer has since cancelled stays cancelled: a migration never re-subscribes anyone.
