@@ -42,6 +42,10 @@ export const settings = {
   SMPP_URL: { schema: z.string().regex(/^smpp:\/\//, 'must look like smpp://system_id:password@host:port').optional(), doc: 'SMSC for SMS over SMPP 3.4 (transceiver bind). Unset, and no HTTP_SMS_URL: SMS go to the sandbox.' },
   SMPP_SOURCE_ADDR: { schema: z.string().min(1).max(20).default('IZVESTIE'), doc: 'Sender shown on SMS: an alphanumeric name (up to 11 characters) or a number.' },
   SMPP_WINDOW: { schema: z.coerce.number().int().min(1).max(1000).default(10), doc: 'submit_sm in flight at once per worker process.' },
+  SMPP_IN_FLIGHT: {
+    schema: z.coerce.number().int().min(1).max(10_000).optional(),
+    doc: 'SMS one worker process has under way at once, from the attempt recorded to its outcome recorded (default 4 × SMPP_WINDOW). A worker killed at any moment leaves at most this many that may go twice.',
+  },
   SMPP_RATE: { schema: z.coerce.number().min(0.1).max(100_000).default(100), doc: 'SMS parts per second per worker process (SMSCs take about 100-150/s per bind).' },
   SMPP_RECEIPT_TZ: { schema: z.string().default('UTC'), doc: 'Time zone of the SMSC clock in delivery receipts.' },
   HTTP_SMS_URL: { schema: z.url().optional(), doc: 'HTTP SMS gateway endpoint (used when SMPP_URL is unset).' },
@@ -60,6 +64,10 @@ export const settings = {
   SMTP_URL: { schema: z.string().regex(/^smtps?:\/\//, 'must look like smtp://user:pass@host:port').optional(), doc: 'SMTP server for email (pooled). Unset: emails go to the sandbox.' },
   SMTP_FROM: { schema: z.string().min(3).default('"Известия за ток" <izvestia@localhost>'), doc: 'From header of notices.' },
   SMTP_POOL_SIZE: { schema: z.coerce.number().int().min(1).max(100).default(5), doc: 'SMTP connections per worker process.' },
+  SMTP_IN_FLIGHT: {
+    schema: z.coerce.number().int().min(1).max(10_000).optional(),
+    doc: 'Emails one worker process has under way at once, from the attempt recorded to its outcome recorded (default 4 × SMTP_POOL_SIZE). A worker killed at any moment leaves at most this many that may go twice.',
+  },
   SMTP_RATE: { schema: z.coerce.number().min(0.1).max(100_000).default(100), doc: 'Emails per second per worker process.' },
   EMAIL_DOMAIN: { schema: z.string().default('localhost'), doc: 'Right-hand side of Message-IDs.' },
   BOUNCE_DOMAIN: { schema: z.string().optional(), doc: 'Domain of the VERP return path bounce+ID@domain; unset: no VERP.' },
@@ -147,9 +155,9 @@ export interface BackofficeSettings {
 }
 
 export interface DeliverySettings {
-  smpp: { url: string; sourceAddr: string; window: number; rate: number; receiptTimeZone: string } | null;
+  smpp: { url: string; sourceAddr: string; window: number; inFlight: number; rate: number; receiptTimeZone: string } | null;
   httpSms: { url: string; options: Record<string, unknown>; rate: number } | null;
-  smtp: { url: string; from: string; poolSize: number; rate: number; domain: string; bounceDomain: string | null; bounceSmtpPort: number | null; dkim: { domain: string; selector: string; keyFile: string } | null } | null;
+  smtp: { url: string; from: string; poolSize: number; inFlight: number; rate: number; domain: string; bounceDomain: string | null; bounceSmtpPort: number | null; dkim: { domain: string; selector: string; keyFile: string } | null } | null;
   smsWindow: { from: string; to: string } | null;
   emailWindow: { from: string; to: string } | null;
   smsPricePerSegmentMinor: number;
@@ -206,13 +214,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     import: { maxReportedErrors: r.IMPORT_MAX_REPORTED_ERRORS },
     logLevel: r.LOG_LEVEL,
     delivery: {
-      smpp: r.SMPP_URL ? { url: r.SMPP_URL, sourceAddr: r.SMPP_SOURCE_ADDR, window: r.SMPP_WINDOW, rate: r.SMPP_RATE, receiptTimeZone: r.SMPP_RECEIPT_TZ } : null,
+      smpp: r.SMPP_URL ? { url: r.SMPP_URL, sourceAddr: r.SMPP_SOURCE_ADDR, window: r.SMPP_WINDOW, inFlight: r.SMPP_IN_FLIGHT ?? 4 * r.SMPP_WINDOW, rate: r.SMPP_RATE, receiptTimeZone: r.SMPP_RECEIPT_TZ } : null,
       httpSms: r.HTTP_SMS_URL && !r.SMPP_URL ? { url: r.HTTP_SMS_URL, options: r.HTTP_SMS_OPTIONS, rate: r.HTTP_SMS_RATE } : null,
       smtp: r.SMTP_URL
         ? {
             url: r.SMTP_URL,
             from: r.SMTP_FROM,
             poolSize: r.SMTP_POOL_SIZE,
+            inFlight: r.SMTP_IN_FLIGHT ?? 4 * r.SMTP_POOL_SIZE,
             rate: r.SMTP_RATE,
             domain: r.EMAIL_DOMAIN,
             bounceDomain: r.BOUNCE_DOMAIN ?? null,

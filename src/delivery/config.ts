@@ -20,7 +20,10 @@ export interface ProviderPacing {
 export interface DeliveryConfig {
   /** How long a claimed message belongs to a worker; after that another worker takes it over. */
   leaseSeconds: number;
-  /** Messages claimed per query. */
+  /**
+   * At most this many messages of one provider claimed and held by a worker at once (fewer when its
+   * rate could not send them in half a lease). Claims are topped up as messages finish.
+   */
   batchSize: number;
   /** How often an idle worker looks for due messages. */
   pollIntervalMs: number;
@@ -42,7 +45,7 @@ export interface DeliveryConfig {
 
 export const defaultDeliveryConfig: DeliveryConfig = {
   leaseSeconds: 120,
-  batchSize: 100,
+  batchSize: 1000,
   pollIntervalMs: 1000,
   retryBaseDelayMs: 30_000,
   retryMaxDelayMs: 30 * 60_000,

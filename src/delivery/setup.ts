@@ -25,9 +25,12 @@ export function deliveryConfigFrom(config: Config): DeliveryConfig {
     smsPricePerSegmentMinor: d.smsPricePerSegmentMinor,
     pacing: {
       ...defaultDeliveryConfig.pacing,
-      ...(d.smpp ? { smpp: { ratePerSecond: d.smpp.rate, window: d.smpp.window } } : {}),
+      // The worker's window bounds what is under way (and so what a killed worker may send twice); the
+      // protocol's own window (submit_sm awaiting an answer, SMTP connections) is narrower. The room
+      // between them keeps the provider busy while attempts and outcomes wait for their commit.
+      ...(d.smpp ? { smpp: { ratePerSecond: d.smpp.rate, window: d.smpp.inFlight } } : {}),
       ...(d.httpSms ? { 'http-sms': { ratePerSecond: d.httpSms.rate, window: 10 } } : {}),
-      ...(d.smtp ? { smtp: { ratePerSecond: d.smtp.rate, window: d.smtp.poolSize * 2 } } : {}),
+      ...(d.smtp ? { smtp: { ratePerSecond: d.smtp.rate, window: d.smtp.inFlight } } : {}),
     },
   };
 }

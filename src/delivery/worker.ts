@@ -51,9 +51,9 @@ interface Lane {
 // and each is written alone): so what is committed at any moment is exactly what had been asked
 // for up to some moment. That is what lets a send give its window slot up as soon as its record is
 // asked for (recordSent). Two writes at once, committing in order, measured no faster.
-const JOURNAL = { maxBatch: 200, concurrency: 1, inOrder: true };
+const JOURNAL = { maxBatch: 500, concurrency: 1, inOrder: true };
 // The same for the guards: the messages about to be sent at the same moment are asked about together.
-const GROUP_VET = { maxBatch: 200, concurrency: 2 };
+const GROUP_VET = { maxBatch: 500, concurrency: 2 };
 // A message's guard verdict is used for its send only while younger than this; a message that waited
 // longer for its window slot and its token (a slow provider, a low rate) is asked about again.
 const VERDICT_FRESH_MS = 1000;

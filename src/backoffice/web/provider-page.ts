@@ -32,9 +32,9 @@ export const providerRoutes: BackofficeRoute[] = [
   get(`${BASE}/providers`, 'admin', async (c: StaffCtx) => {
     const d = c.deps.config.delivery;
     const configured: Configured[] = [];
-    if (d.smpp) configured.push({ channel: 'SMS', kind: 'SMPP 3.4', target: redactUrl(d.smpp.url), rate: `${d.smpp.rate}/s, ${c.t('прозорец', 'window')} ${d.smpp.window}` });
+    if (d.smpp) configured.push({ channel: 'SMS', kind: 'SMPP 3.4', target: redactUrl(d.smpp.url), rate: `${d.smpp.rate}/s, ${c.t('прозорец', 'window')} ${d.smpp.window}, ${c.t('в движение', 'in flight')} ${d.smpp.inFlight}` });
     if (d.httpSms) configured.push({ channel: 'SMS', kind: 'HTTP', target: redactUrl(d.httpSms.url), rate: `${d.httpSms.rate}/s` });
-    if (d.smtp) configured.push({ channel: c.t('имейл', 'email'), kind: 'SMTP', target: redactUrl(d.smtp.url), rate: `${d.smtp.rate}/s, ${d.smtp.poolSize} ${c.t('връзки', 'connections')}` });
+    if (d.smtp) configured.push({ channel: c.t('имейл', 'email'), kind: 'SMTP', target: redactUrl(d.smtp.url), rate: `${d.smtp.rate}/s, ${d.smtp.poolSize} ${c.t('връзки', 'connections')}, ${c.t('в движение', 'in flight')} ${d.smtp.inFlight}` });
     if (c.deps.config.sandbox) configured.push({ channel: c.t('без доставчик', 'without a provider'), kind: 'sandbox', target: '/dev/outbox', rate: '—' });
     const stats = await providerStats(c.deps.db, new Date(c.deps.now().getTime() - 86_400_000));
     const statColumns: Column<ProviderStats>[] = [
