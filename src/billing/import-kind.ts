@@ -34,6 +34,8 @@ export interface ImportKind {
 }
 
 export interface ApplyContext {
+  /** The kind's `firstLoad` table was empty at the start and is locked until commit, so it still is. */
+  empty: boolean;
   /** Rows left in the staging table (the good ones). */
   staged: number;
   /** A first load into an empty table of at least this many rows rebuilds its secondary indexes (first-load.ts). */

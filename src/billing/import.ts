@@ -186,8 +186,8 @@ async function importRecords(
     // duplicate check when all else is clean: the primary key refuses a duplicate on insert, and only
     // then does the full check run, to report every bad line as usual.
     const firstLoad = kind.firstLoad;
-    const keyCheckDeferred =
-      firstLoad !== undefined && !opts.skipInvalid && problems.count === 0 && (await emptyAndLocked(client, firstLoad.table));
+    const empty = firstLoad !== undefined && (await emptyAndLocked(client, firstLoad.table));
+    const keyCheckDeferred = empty && !opts.skipInvalid && problems.count === 0;
     let bad: number[] = [];
     if (!keyCheckDeferred || (await anyStagedProblem(client, kind.checks.filter((_, i) => i !== firstLoad?.duplicateCheck)))) {
       bad = await stagedProblems(client, kind, stagingCols, problems);
@@ -198,7 +198,7 @@ async function importRecords(
       return finish();
     }
     if (bad.length > 0) await client.query('DELETE FROM stage WHERE line = ANY($1::integer[])', [bad]);
-    const context = { staged: staged - bad.length, rebuildMinRows: opts.firstLoadRebuildMinRows ?? FIRST_LOAD_REBUILD_MIN_ROWS };
+    const context = { empty, staged: staged - bad.length, rebuildMinRows: opts.firstLoadRebuildMinRows ?? FIRST_LOAD_REBUILD_MIN_ROWS };
     if (keyCheckDeferred) await client.query('SAVEPOINT first_load');
     try {
       Object.assign(report, await kind.apply(client, opts.now ?? new Date(), context));

@@ -1,6 +1,6 @@
 import { digits, FieldError, pattern, text } from '../fields.js';
 import type { ImportKind } from '../import-kind.js';
-import { emptyAndLocked, insertIntoEmpty } from '../first-load.js';
+import { insertIntoEmpty } from '../first-load.js';
 
 const classes: Record<string, 'household' | 'business'> = {
   household: 'household',
@@ -49,7 +49,7 @@ export const customersKind: ImportKind = {
          ON s.customer_number = d.customer_number AND s.line > d.first_line`,
   ],
   async apply(client, _now, context) {
-    if (await emptyAndLocked(client, 'customers')) {
+    if (context.empty) {
       const insert = `INSERT INTO customers (customer_number, name, street, town, postcode, customer_class)
                       SELECT customer_number, name, street, town, postcode, customer_class FROM stage`;
       const inserted = await insertIntoEmpty(client, 'customers', insert, context.staged, context.rebuildMinRows);

@@ -1,7 +1,7 @@
 import { amount, date, digits, FieldError, pattern } from '../fields.js';
 import type { ImportKind } from '../import-kind.js';
 import { applyCredits } from '../allocate.js';
-import { emptyAndLocked, insertIntoEmpty } from '../first-load.js';
+import { insertIntoEmpty } from '../first-load.js';
 
 const EURO_DAY = '2026-01-01';
 
@@ -53,7 +53,7 @@ export const invoicesKind: ImportKind = {
        FROM stage s JOIN invoices i ON i.invoice_number = s.invoice_number AND i.customer_number <> s.customer_number`,
   ],
   async apply(client, _now, context) {
-    if (await emptyAndLocked(client, 'invoices')) {
+    if (context.empty) {
       const insert = `INSERT INTO invoices (invoice_number, customer_number, issue_date, due_date, amount_minor, currency)
                       SELECT invoice_number, customer_number, issue_date, due_date, amount_minor, currency FROM stage`;
       const inserted = await insertIntoEmpty(client, 'invoices', insert, context.staged, context.rebuildMinRows);
