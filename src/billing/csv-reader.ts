@@ -15,9 +15,7 @@ export interface RecordProblem {
 
 export interface CsvSource {
   header: string[];
-  /** The records one by one. Read either `records` or `batches`, not both. */
-  records: AsyncIterable<SourceRecord>;
-  /** The same records in the groups the reader found them in (cheaper to iterate: one await per group). */
+  /** The records in the groups the reader found them in (one await per group, not per record). */
   batches: AsyncIterable<SourceRecord[]>;
 }
 
@@ -302,8 +300,7 @@ export async function openCsv(
     pending = r.value.slice(1);
   }
   if (!header) {
-    const none = (async function* () {})();
-    return { header: [], records: none, batches: none };
+    return { header: [], batches: (async function* () {})() };
   }
   const width = header.length;
   const names = header;
@@ -325,9 +322,5 @@ export async function openCsv(
     pending = [];
     for await (const rs of raw) yield toRecords(rs);
   }
-  const b = batches();
-  async function* records(): AsyncGenerator<SourceRecord> {
-    for await (const rs of b) yield* rs;
-  }
-  return { header, records: records(), batches: b };
+  return { header, batches: batches() };
 }
