@@ -87,8 +87,3 @@ export async function whyNotWantedMany(db: Kysely<DB>, msgs: readonly OutboxMess
   for (const [id, reason] of subscription) kind.set(id, reason);
   return kind;
 }
-
-/** The built-in check, then the guard of the message's kind, if any. */
-export async function whyNotWanted(db: Kysely<DB>, msg: OutboxMessage, map: GuardMap): Promise<string | null> {
-  return (await whyNotWantedMany(db, [msg], map)).get(msg.id) ?? null;
-}

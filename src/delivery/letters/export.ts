@@ -7,7 +7,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { addDays, isLocalDate, sofiaInstant, type LocalDate } from '../../dunning/calendar/index.js';
-import { guards as registeredGuards, whyNotWanted, type GuardMap } from '../guards.js';
+import { guards as registeredGuards, whyNotWantedMany, type GuardMap } from '../guards.js';
 import { reclaimExpiredLeases } from '../outbox/claim.js';
 import type { FailureContext } from '../outbox/fallback.js';
 import { toMessage, type OutboxMessage, type OutboxRow } from '../outbox/message.js';
@@ -75,8 +75,8 @@ export async function exportLetters(db: Kysely<DB>, o: ExportOptions): Promise<E
   const ref = (messageId: number) => ({ messageId, workerId: exporter, now: clock() });
   try {
     const printable: Array<{ msg: OutboxMessage; to: Addressee }> = [];
-    for (const row of rows) {
-      const vetted = await vet(db, row, o, clock());
+    for (const vetted of await vetAll(db, rows, o, clock())) {
+      const row = vetted.row;
       if ('msg' in vetted) printable.push(vetted);
       else if (vetted.status === 'failed') {
         await markFailed(db, { ...ref(row.id), attemptId: null, outcome: 'permanent', error: vetted.error, hardFailure: false }, o.failure);
@@ -151,25 +151,35 @@ async function claimLetters(db: Kysely<DB>, c: { until: Date; exporter: string; 
   return r.rows.sort((a, b) => a.id - b.id);
 }
 
-type Vetted =
+type Vetted = { row: OutboxRow } & (
   | { msg: OutboxMessage; to: Addressee }
   | { status: 'cancelled'; reason: string }
   | { status: 'expired' }
-  | { status: 'failed'; error: string };
+  | { status: 'failed'; error: string }
+);
 
 /** What the worker checks right before a send, for a letter: texts, address, expiry, guards. */
-async function vet(db: Kysely<DB>, row: OutboxRow, o: ExportOptions, now: Date): Promise<Vetted> {
+function vetAlone(row: OutboxRow, o: ExportOptions, now: Date): Vetted {
   let msg: OutboxMessage;
   try {
     msg = toMessage(row, o.failure.render);
   } catch (e) {
-    return { status: 'failed', error: `cannot render: ${(e as Error).message}` };
+    return { row, status: 'failed', error: `cannot render: ${(e as Error).message}` };
   }
-  if (msg.expiresAt !== null && msg.expiresAt.getTime() <= now.getTime()) return { status: 'expired' };
+  if (msg.expiresAt !== null && msg.expiresAt.getTime() <= now.getTime()) return { row, status: 'expired' };
   const to = parseAddressBlock(msg.recipient);
-  if (to === null) return { status: 'failed', error: 'the recipient is not a postal address block (name, then address lines)' };
-  const reason = await whyNotWanted(db, msg, o.guards ?? registeredGuards);
-  return reason === null ? { msg, to } : { status: 'cancelled', reason };
+  if (to === null) return { row, status: 'failed', error: 'the recipient is not a postal address block (name, then address lines)' };
+  return { row, msg, to };
+}
+
+/** vetAlone for each letter, then the guards for all that pass it, asked together. */
+async function vetAll(db: Kysely<DB>, rows: readonly OutboxRow[], o: ExportOptions, now: Date): Promise<Vetted[]> {
+  const vetted = rows.map((row) => vetAlone(row, o, now));
+  const reasons = await whyNotWantedMany(db, vetted.flatMap((v) => ('msg' in v ? [v.msg] : [])), o.guards ?? registeredGuards);
+  return vetted.map((v) => {
+    const reason = 'msg' in v ? reasons.get(v.msg.id) : undefined;
+    return reason === undefined ? v : { row: v.row, status: 'cancelled', reason };
+  });
 }
 
 /**
