@@ -131,7 +131,6 @@ export async function cancelAtCounter(
   cfg: CounterSettings,
   r: { customer: string; channels: readonly ContactChannel[]; staff: CounterStaff; now: Date },
 ): Promise<LiveContact[]> {
-  if (r.channels.length === 0) return [];
   return db.transaction().execute((tx) =>
     endContacts(tx, {
       customer: r.customer,
