@@ -1,16 +1,21 @@
 // One sender of bench/dispatch.ts in its own process, so its CPU and peak RSS are its own.
 // Modes:
 //   worker                             izvestie's worker as `izvestie worker` builds it (settings from the environment)
+//   sandbox <> <> <window>             the same worker with only the sandbox SMS channel, unpaced, <window> in flight
 //   bare-smpp <url> <count> <window>   a raw `smpp` client: bind, then submit_sm with at most <window> unanswered
 //   bare-smtp <url> <count> <pool>     a raw nodemailer pool of <pool> connections, 2 × <pool> sends at once
 // Each sends {go} over IPC right before it starts sending, waits for {stop} from the parent, and
-// answers {maxRssMB}. The parent measures throughput on the servers' side.
+// answers {maxRssMB}; both messages carry the CPU time used so far (cpuMs). The parent measures throughput on the servers' side.
 import nodemailer from 'nodemailer';
 import smpp from 'smpp';
 import type { PDU } from 'smpp';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/open.js';
-import { createWorker } from '../src/delivery/service.js';
+import { sandboxChannel } from '../src/delivery/channels/sandbox.js';
+import { createWorker, messageRenderer } from '../src/delivery/service.js';
+import { deliveryConfigFrom } from '../src/delivery/setup.js';
+import { Worker } from '../src/delivery/worker.js';
+import { registerNoticeGuards } from '../src/dunning/stop-notices.js';
 import { parseSmppUrl } from '../src/delivery/smpp/url.js';
 import { splitSms } from '../src/delivery/text/segments.js';
 import { silentLogger } from '../src/log.js';
@@ -19,6 +24,11 @@ import { benchEmail, benchSmsText } from './dispatch-content.js';
 const [mode, url = '', countArg = '0', sizeArg = '1'] = process.argv.slice(2);
 const count = Number(countArg);
 const size = Number(sizeArg);
+
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
 
 function send(message: object): void {
   process.send?.(message);
@@ -30,7 +40,25 @@ async function worker(): Promise<() => Promise<void>> {
   const config = loadConfig(process.env);
   const database = await openDatabase(config.database, silentLogger);
   const w = await createWorker(config, database, silentLogger);
-  send({ go: true });
+  send({ go: true, cpuMs: cpuMs() });
+  await w.start();
+  return async () => {
+    await w.stop();
+    await database.close();
+  };
+}
+
+// Nothing to send to: the sandbox channel records and sends nothing, so this worker's rate is the
+// most its own bookkeeping (claims, guards, attempts, outcomes, all in PostgreSQL) allows on this
+// machine, whatever the transport.
+async function sandbox(): Promise<() => Promise<void>> {
+  const config = loadConfig(process.env);
+  const database = await openDatabase(config.database, silentLogger);
+  registerNoticeGuards();
+  const d = deliveryConfigFrom(config);
+  const pacing = { ...d.pacing, sandbox: { ratePerSecond: 1_000_000, window: size } };
+  const w = new Worker({ db: database.db, channels: [sandboxChannel('sms')], config: { ...d, pacing }, render: messageRenderer(config) });
+  send({ go: true, cpuMs: cpuMs() });
   await w.start();
   return async () => {
     await w.stop();
@@ -51,7 +79,7 @@ async function bareSmpp(): Promise<() => Promise<void>> {
       ),
     );
   });
-  send({ go: true });
+  send({ go: true, cpuMs: cpuMs() });
   let sent = 0;
   let inFlight = 0;
   const pump = (): void => {
@@ -86,7 +114,7 @@ async function bareSmpp(): Promise<() => Promise<void>> {
 async function bareSmtp(): Promise<() => Promise<void>> {
   const u = new URL(url);
   const transport = nodemailer.createTransport({ pool: true, host: u.hostname, port: Number(u.port), secure: false, ignoreTLS: true, maxConnections: size });
-  send({ go: true });
+  send({ go: true, cpuMs: cpuMs() });
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < count) await transport.sendMail(benchEmail(next++));
@@ -97,11 +125,11 @@ async function bareSmtp(): Promise<() => Promise<void>> {
   };
 }
 
-const modes: Record<string, () => Promise<() => Promise<void>>> = { worker, 'bare-smpp': bareSmpp, 'bare-smtp': bareSmtp };
+const modes: Record<string, () => Promise<() => Promise<void>>> = { worker, sandbox, 'bare-smpp': bareSmpp, 'bare-smtp': bareSmtp };
 const run = mode === undefined ? undefined : modes[mode];
 if (run === undefined) throw new Error(`unknown mode ${String(mode)}`);
 const stop = await run();
 await stopped;
 await stop();
-send({ maxRssMB: process.resourceUsage().maxRSS / 1024 });
+send({ maxRssMB: process.resourceUsage().maxRSS / 1024, cpuMs: cpuMs() });
 process.disconnect();
