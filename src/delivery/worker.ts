@@ -57,6 +57,7 @@ const GROUP_VET = { maxBatch: 500, concurrency: 2 };
 // A message's guard verdict is used for its send only while younger than this; a message that waited
 // longer for its window slot and its token (a slow provider, a low rate) is asked about again.
 const VERDICT_FRESH_MS = 1000;
+const HELD_PER_SLOT = 10;
 
 /**
  * Sends due outbox messages: claims them in batches under a lease, checks right before each send
@@ -96,8 +97,11 @@ export class Worker {
       if (seen.has(channel.channel)) throw new Error(`more than one provider for ${channel.channel}`);
       seen.add(channel.channel);
       const pacing = o.config.pacing[channel.name] ?? o.config.defaultPacing;
-      // Claim no more than can be sent in half a lease, so held messages do not lose their lease.
-      const maxHeld = Math.min(o.config.batchSize, Math.max(1, Math.floor((pacing.ratePerSecond * o.config.leaseSeconds) / 2)));
+      // Claim no more than can be sent in half a lease, so held messages do not lose their lease, and
+      // no more than HELD_PER_SLOT rounds of the window, so a claimed message waits for its slot
+      // about as long as ten sends take: its guard verdict from the claim is then mostly still fresh
+      // at the send (a stale one is asked again, in small groups, as slots free one by one).
+      const maxHeld = Math.min(o.config.batchSize, HELD_PER_SLOT * pacing.window, Math.max(1, Math.floor((pacing.ratePerSecond * o.config.leaseSeconds) / 2)));
       const provider = { provider: channel.name, leaseSeconds: o.config.leaseSeconds };
       return {
         channel,
