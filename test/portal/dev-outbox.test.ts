@@ -46,6 +46,14 @@ describeEachBackend('sandbox outbox page and housekeeping', (get) => {
     assert.equal(page.headers['cache-control'], 'no-store');
     const code = await lastCode(get(), '+359888700701');
     assert.match(page.body, new RegExp(`\\+359888700701[\\s\\S]*Кодът Ви за потвърждение е ${code}`));
+    // Sofia wall-clock time (UTC+2 in winter, UTC+3 in summer), as everyone who reads the page lives by it.
+    const [sent] = await messagesTo(get(), '+359888700701');
+    const shown = /<td>(\d\d)\.(\d\d)\.(\d{4}) (\d\d):(\d\d):(\d\d)<\/td><td>SMS: \+359888700701/.exec(page.body);
+    assert.ok(shown, 'the time of the message, as DD.MM.YYYY HH:MM:SS');
+    const [, d, mo, y, h, mi, se] = shown.map(Number) as number[];
+    const offsetHours = (Date.UTC(y!, mo! - 1, d, h, mi, se) - Math.floor(sent!.sent_at!.getTime() / 1000) * 1000) / 3_600_000;
+    assert.ok(offsetHours === 2 || offsetHours === 3, `shown ${shown[0]} for ${sent!.sent_at!.toISOString()}`);
+    assert.match(page.body, /Кога \(София\)/);
   });
 
   test('without the sandbox there is no /dev/outbox', async () => {

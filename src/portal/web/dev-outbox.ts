@@ -13,10 +13,12 @@ const t = {
   },
   refresh: { bg: 'Обновете списъка', en: 'Refresh the list' },
   empty: { bg: 'Още няма съобщения. Работникът ги изпраща до секунда след като бъдат създадени.', en: 'No messages yet. The worker sends them within a second of their creation.' },
-  when: { bg: 'Кога', en: 'When' },
+  when: { bg: 'Кога (София)', en: 'When (Sofia)' },
   to: { bg: 'До', en: 'To' },
   text: { bg: 'Текст', en: 'Text' },
 };
+
+const sofia = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Sofia', dateStyle: 'short', timeStyle: 'medium' });
 
 /** The sandbox's messages, so a newcomer can finish the portal's flows without a real provider. */
 export function devOutboxPage(app: FastifyInstance, deps: PortalDeps): void {
@@ -26,7 +28,7 @@ export function devOutboxPage(app: FastifyInstance, deps: PortalDeps): void {
     const l = web.lang;
     const messages = await listSandboxMessages(deps.db, { limit: 50 });
     const rows = messages.map(
-      (m) => html`<tr><td>${(m.sent_at ?? m.created_at).toISOString().replace('T', ' ').slice(0, 19)} UTC</td><td>${m.channel.toUpperCase()}: ${m.recipient}<br>${m.kind}</td><td>${m.subject ? html`<strong>${m.subject}</strong><br>` : ''}<pre>${m.body ?? ''}</pre></td></tr>`,
+      (m) => html`<tr><td>${sofia.format(m.sent_at ?? m.created_at).replaceAll('/', '.').replace(',', '')}</td><td>${m.channel.toUpperCase()}: ${m.recipient}<br>${m.kind}</td><td>${m.subject ? html`<strong>${m.subject}</strong><br>` : ''}<pre>${m.body ?? ''}</pre></td></tr>`,
     );
     const main = html`<h1>${t.title[l]}</h1>
 <p>${t.intro[l]}</p>
