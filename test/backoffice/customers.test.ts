@@ -112,6 +112,7 @@ describeEachBackend('back-office customer look-up and page', (get) => {
     assert.equal(r.status, 200);
     for (const s of ['7000000001', 'просрочена', 'PAY-1', '+359888123456', 'активен', 'напомняне', 'доставено', 'billing.imported', 'Абонамент на гише']) assert.ok(r.body.includes(s), s);
     assert.match(r.body, /<td class="num">2<\/td>/, 'segments');
+    assert.ok(r.body.includes('<td class="num">120,50 лв.</td>'), 'a leva invoice also shows its amount as invoiced');
     // Agents do not see the hold form (supervisors do).
     assert.doesNotMatch(r.body, /Поставяне на задържане/);
     const viewed = await get().db.selectFrom('audit_events').select('actor').where('action', '=', 'backoffice.customer_viewed').where('subject', '=', '3000000101').execute();
@@ -132,7 +133,7 @@ describeEachBackend('back-office customer look-up and page', (get) => {
       assert.match(String(csv.headers['content-type']), /^text\/csv/);
     }
     const invoices = await agent.get('/backoffice/customers/3000000101/export/invoices');
-    assert.match(invoices.body, /\r\n7000000001,2025-11-20,2025-11-20,61\.61,0\.00,BGN,просрочена\r\n/);
+    assert.match(invoices.body, /\r\n7000000001,2025-11-20,2025-11-20,61\.61,0\.00,120\.50 BGN,просрочена\r\n/);
     assert.equal((await agent.get('/backoffice/customers/3000000101/export/secrets')).status, 404);
     const exported = await get().db.selectFrom('audit_events').select('details').where('action', '=', 'backoffice.exported').execute();
     assert.ok(exported.some((e) => e.details.list === '3000000101-invoices'));

@@ -1,4 +1,5 @@
 // The lists of the customer page, each shown as a table and exported as CSV from one definition.
+import { formatMoney } from '../../delivery/text/money.js';
 import { html } from '../../http/html.js';
 import type { AuditRow, HoldRow, InvoiceRow, MessageRow, PaymentRow, SubscriptionRow } from '../customer-view.js';
 import type { Found } from '../lookup.js';
@@ -26,7 +27,8 @@ export function invoiceColumns(c: Ctx): Column<InvoiceRow>[] {
     { bg: 'Падеж', en: 'Due', csv: (r) => r.dueDate, cell: (r) => fmtDate(r.dueDate) },
     { bg: 'Сума (EUR)', en: 'Amount (EUR)', csv: (r) => csvEur(r.amountEurMinor), cell: (r) => fmtEur(r.amountEurMinor, c.lang), numeric: true },
     { bg: 'Платено (EUR)', en: 'Paid (EUR)', csv: (r) => csvEur(r.paidEurMinor), cell: (r) => fmtEur(r.paidEurMinor, c.lang), numeric: true },
-    { bg: 'Валута на фактурата', en: 'Invoice currency', csv: (r) => r.currency },
+    // What the customer's own invoice says: leva for those issued before the euro.
+    { bg: 'По фактурата', en: 'As invoiced', csv: (r) => `${csvEur(r.amountMinor)} ${r.currency}`, cell: (r) => formatMoney(r.amountMinor, r.currency, c.lang), numeric: true },
     { bg: 'Състояние', en: 'Status', csv: (r) => label(c, 'invoiceStatus', r.status), cell: (r) => html`<span class="status status--${statusClass(r.status)}">${label(c, 'invoiceStatus', r.status)}</span>` },
   ];
 }
