@@ -80,6 +80,7 @@ describeEachBackend('back-office daily runs and their approval', (get) => {
     const page = await supervisor.get('/backoffice/runs');
     assert.equal(page.status, 200);
     assert.match(page.body, /href="\/backoffice\/runs\/\d+"/);
+    assert.match(page.body, /<td>15\.11\.2026<\/td><td>demo: demo<\/td><td class="num">по подразбиране<\/td>/, 'policy version 0 is the built-in default');
     const csv = await supervisor.get('/backoffice/runs?format=csv');
     assert.match(csv.body, /\r\n\d+,2026-11-14,schedule: scheduler,1,2026-11-14T06:00:00\.000Z,3600,2800,1400,0,2800,140\.00\r\n/);
     const id = (await get().db.selectFrom('dunning_runs').select('id').where('run_date', '=', '2026-11-14').executeTakeFirstOrThrow()).id;

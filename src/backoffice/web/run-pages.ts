@@ -44,7 +44,7 @@ function runColumns(c: StaffCtx): Column<RunRow>[] {
     { bg: '№', en: 'No.', csv: (r) => r.id, cell: (r) => html`<a href="${RUNS}/${r.id}">${r.id}</a>`, numeric: true },
     { bg: 'Ден', en: 'Day', csv: (r) => r.runDate, cell: (r) => fmtDate(r.runDate) },
     { bg: 'Пуснат от', en: 'Started by', csv: (r) => `${r.trigger}: ${r.actor}` },
-    { bg: 'Политика', en: 'Policy', csv: (r) => r.policyVersion, numeric: true },
+    { bg: 'Политика', en: 'Policy', csv: (r) => r.policyVersion, cell: (r) => (r.policyVersion === 0 ? c.t('по подразбиране', 'default') : r.policyVersion), numeric: true },
     { bg: 'Начало', en: 'Started', csv: (r) => iso(r.startedAt), cell: (r) => fmtDateTime(r.startedAt) },
     { bg: 'Секунди', en: 'Seconds', csv: (r) => seconds(r), cell: (r) => seconds(r) ?? c.t('работи', 'running'), numeric: true },
     { bg: 'Просрочили', en: 'Overdue', csv: (r) => r.overdueCustomers, numeric: true },
