@@ -35,7 +35,11 @@ export const providerRoutes: BackofficeRoute[] = [
     if (d.smpp) configured.push({ channel: 'SMS', kind: 'SMPP 3.4', target: redactUrl(d.smpp.url), rate: `${d.smpp.rate}/s, ${c.t('прозорец', 'window')} ${d.smpp.window}, ${c.t('в движение', 'in flight')} ${d.smpp.inFlight}` });
     if (d.httpSms) configured.push({ channel: 'SMS', kind: 'HTTP', target: redactUrl(d.httpSms.url), rate: `${d.httpSms.rate}/s` });
     if (d.smtp) configured.push({ channel: c.t('имейл', 'email'), kind: 'SMTP', target: redactUrl(d.smtp.url), rate: `${d.smtp.rate}/s, ${d.smtp.poolSize} ${c.t('връзки', 'connections')}, ${c.t('в движение', 'in flight')} ${d.smtp.inFlight}` });
-    if (c.deps.config.sandbox) configured.push({ channel: c.t('без доставчик', 'without a provider'), kind: 'sandbox', target: '/dev/outbox', rate: '—' });
+    // A channel with no provider goes to the sandbox (recorded, never sent), whether or not /dev/outbox shows it.
+    const unprovided = [...(d.smpp || d.httpSms ? [] : ['SMS']), ...(d.smtp ? [] : [c.t('имейл', 'email')])];
+    if (unprovided.length > 0) {
+      configured.push({ channel: `${unprovided.join(', ')} (${c.t('без доставчик', 'no provider')})`, kind: 'sandbox', target: c.deps.config.sandbox ? '/dev/outbox' : '—', rate: '—' });
+    }
     const stats = await providerStats(c.deps.db, new Date(c.deps.now().getTime() - 86_400_000));
     const statColumns: Column<ProviderStats>[] = [
       { bg: 'Доставчик', en: 'Provider', csv: (r) => r.provider },

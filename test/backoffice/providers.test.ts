@@ -1,0 +1,46 @@
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { backofficeRoutes } from '../../src/backoffice/routes.js';
+import { registerErrorHandler } from '../../src/http/error-handler.js';
+import { silentLogger } from '../../src/log.js';
+import { testConfig } from '../support/app.js';
+import type { Database } from '../../src/db/open.js';
+import { describeEachBackend } from '../support/db.js';
+import { seedStaff, signIn } from './support.js';
+
+const dryRun = async () => ({ plannedNotices: 0, figures: [] });
+
+async function providersPage(database: Database, env: Record<string, string>): Promise<string> {
+  const app: FastifyInstance = Fastify({ logger: false });
+  registerErrorHandler(app);
+  await app.register(backofficeRoutes({ config: testConfig(env), database, logger: silentLogger }, { dryRun }));
+  await app.ready();
+  try {
+    const admin = await signIn(app, 'admin1');
+    const page = await admin.get('/backoffice/providers');
+    assert.equal(page.status, 200);
+    return page.body;
+  } finally {
+    await app.close();
+  }
+}
+
+describeEachBackend('back-office providers page', (get) => {
+  before(async () => {
+    await seedStaff(get());
+  });
+
+  test('names the channels that have no provider and so go to the sandbox', async () => {
+    const none = await providersPage(get(), {});
+    assert.match(none, /<td>SMS, имейл \(без доставчик\)<\/td><td>sandbox<\/td><td><span class="mono">\/dev\/outbox<\/span><\/td>/);
+
+    const smsOnly = await providersPage(get(), { SMPP_URL: 'smpp://izv:secret@127.0.0.1:2775' });
+    assert.match(smsOnly, /<td>SMS<\/td><td>SMPP 3\.4<\/td><td><span class="mono">smpp:\/\/127\.0\.0\.1:2775<\/span>/);
+    assert.match(smsOnly, /<td>имейл \(без доставчик\)<\/td><td>sandbox<\/td>/);
+    assert.doesNotMatch(smsOnly, /secret/);
+
+    const hidden = await providersPage(get(), { IZVESTIE_SANDBOX: 'off' });
+    assert.match(hidden, /<td>SMS, имейл \(без доставчик\)<\/td><td>sandbox<\/td><td><span class="mono">—<\/span><\/td>/, 'no /dev/outbox without the sandbox page');
+  });
+});
