@@ -102,6 +102,15 @@ describeEachBackend('back-office customer look-up and page', (get) => {
     assert.equal(many.status, 200);
     assert.match(many.body, /href="\/backoffice\/customers\/3000000101"/);
     assert.match(many.body, /href="\/backoffice\/customers\/3000000102"/);
+    assert.match(many.body, /Намерени: 2</);
+    // More than a page: the count says so, and the page asks for a narrower search.
+    await get()
+      .db.insertInto('customers')
+      .values(Array.from({ length: 60 }, (_, i) => ({ customer_number: String(3100000000 + i), name: `Калина Тест ${i}`, street: 'ул. Шипка 1', town: 'Русе', postcode: '7000', customer_class: 'household' as const })))
+      .execute();
+    const capped = await agent.get(`/backoffice/customers?q=${encodeURIComponent('Калина')}`);
+    assert.match(capped.body, /Намерени: 50 или повече</);
+    assert.match(capped.body, /Показани са първите 50; уточнете търсенето\./);
     const one = await agent.get('/backoffice/customers?q=7000000001');
     assert.equal(one.status, 303);
     assert.equal(one.location, '/backoffice/customers/3000000101');

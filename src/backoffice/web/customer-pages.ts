@@ -97,7 +97,7 @@ export const customerRoutes: BackofficeRoute[] = [
     if (found.length === 1 && q && !wantsCsv(c) && query(c, 'list') !== '1') return c.reply.code(303).header('location', `${CUSTOMERS}/${found[0]!.customerNumber}`).send();
     const main = html`<h1>${c.t('Клиенти', 'Customers')}</h1>
 ${searchForm(c, q, by)}
-${q ? table(c, { id: 'found', caption: c.t(`Намерени: ${found.length}`, `Found: ${found.length}`), columns: foundColumns(c), rows: found, empty: c.t('Няма намерени клиенти.', 'No customers found.'), ...(found.length >= SEARCH_LIMIT ? { more: c.t(`Показани са първите ${SEARCH_LIMIT}; уточнете търсенето.`, `The first ${SEARCH_LIMIT} are shown; narrow the search.`) } : {}) }) : ''}`;
+${q ? table(c, { id: 'found', caption: found.length >= SEARCH_LIMIT ? c.t(`Намерени: ${SEARCH_LIMIT} или повече`, `Found: ${SEARCH_LIMIT} or more`) : c.t(`Намерени: ${found.length}`, `Found: ${found.length}`), columns: foundColumns(c), rows: found, empty: c.t('Няма намерени клиенти.', 'No customers found.'), ...(found.length >= SEARCH_LIMIT ? { more: c.t(`Показани са първите ${SEARCH_LIMIT}; уточнете търсенето.`, `The first ${SEARCH_LIMIT} are shown; narrow the search.`) } : {}) }) : ''}`;
     return sendHtml(c.reply, 200, layout(c, { title: c.t('Клиенти', 'Customers'), main, wide: true }));
   }),
 
