@@ -9,8 +9,8 @@
 import nodemailer from 'nodemailer';
 import smpp from 'smpp';
 import type { PDU } from 'smpp';
-import { loadConfig } from '../src/config.js';
-import { openDatabase } from '../src/db/open.js';
+import { loadConfig, type Config } from '../src/config.js';
+import { openDatabase, type Database } from '../src/db/open.js';
 import { sandboxChannel } from '../src/delivery/channels/sandbox.js';
 import { createWorker, messageRenderer } from '../src/delivery/service.js';
 import { deliveryConfigFrom } from '../src/delivery/setup.js';
@@ -36,10 +36,11 @@ function send(message: object): void {
 
 const stopped = new Promise<void>((resolve) => process.once('message', () => resolve()));
 
-async function worker(): Promise<() => Promise<void>> {
+/** Runs a worker made by `make` on the database of the environment's settings until stopped. */
+async function runWorker(make: (config: Config, database: Database) => Promise<Worker>): Promise<() => Promise<void>> {
   const config = loadConfig(process.env);
   const database = await openDatabase(config.database, silentLogger);
-  const w = await createWorker(config, database, silentLogger);
+  const w = await make(config, database);
   send({ go: true, cpuMs: cpuMs() });
   await w.start();
   return async () => {
@@ -48,23 +49,18 @@ async function worker(): Promise<() => Promise<void>> {
   };
 }
 
+const worker = () => runWorker((config, database) => createWorker(config, database, silentLogger));
+
 // Nothing to send to: the sandbox channel records and sends nothing, so this worker's rate is the
 // most its own bookkeeping (claims, guards, attempts, outcomes, all in PostgreSQL) allows on this
 // machine, whatever the transport.
-async function sandbox(): Promise<() => Promise<void>> {
-  const config = loadConfig(process.env);
-  const database = await openDatabase(config.database, silentLogger);
-  registerNoticeGuards();
-  const d = deliveryConfigFrom(config);
-  const pacing = { ...d.pacing, sandbox: { ratePerSecond: 1_000_000, window: size } };
-  const w = new Worker({ db: database.db, channels: [sandboxChannel('sms')], config: { ...d, pacing }, render: messageRenderer(config) });
-  send({ go: true, cpuMs: cpuMs() });
-  await w.start();
-  return async () => {
-    await w.stop();
-    await database.close();
-  };
-}
+const sandbox = () =>
+  runWorker(async (config, database) => {
+    registerNoticeGuards();
+    const d = deliveryConfigFrom(config);
+    const pacing = { ...d.pacing, sandbox: { ratePerSecond: 1_000_000, window: size } };
+    return new Worker({ db: database.db, channels: [sandboxChannel('sms')], config: { ...d, pacing }, render: messageRenderer(config) });
+  });
 
 async function bareSmpp(): Promise<() => Promise<void>> {
   const { host, port, systemId, password } = parseSmppUrl(url);
