@@ -26,7 +26,7 @@ ${input(c, { name: 'actor', label: c.t('Кой (напр. staff:ivan)', 'Who (e.
 ${input(c, { name: 'subject', label: c.t('Обект (напр. клиентски номер)', 'Subject (e.g. a customer number)'), value: what })}
 ${button(c.t('Филтриране', 'Filter'), 'secondary')}
 </form>
-${table(c, { id: 'audit', caption: c.t(`Последните ${LIMIT} записа`, `The latest ${LIMIT} entries`), columns: auditColumns, rows })}`;
+${table(c, { id: 'audit', caption: rows.length < LIMIT ? c.t(`Записи: ${rows.length}`, `Entries: ${rows.length}`) : c.t(`Последните ${LIMIT} записа`, `The latest ${LIMIT} entries`), columns: auditColumns, rows })}`;
     return sendHtml(c.reply, 200, layout(c, { title: c.t('Одитен журнал', 'Audit trail'), main, wide: true }));
   }),
 ];

@@ -11,14 +11,14 @@ import { seedStaff, signIn } from './support.js';
 
 const dryRun = async () => ({ plannedNotices: 0, figures: [] });
 
-async function providersPage(database: Database, env: Record<string, string>): Promise<string> {
+async function adminPage(database: Database, url: string, env: Record<string, string> = {}): Promise<string> {
   const app: FastifyInstance = Fastify({ logger: false });
   registerErrorHandler(app);
   await app.register(backofficeRoutes({ config: testConfig(env), database, logger: silentLogger }, { dryRun }));
   await app.ready();
   try {
     const admin = await signIn(app, 'admin1');
-    const page = await admin.get('/backoffice/providers');
+    const page = await admin.get(url);
     assert.equal(page.status, 200);
     return page.body;
   } finally {
@@ -26,21 +26,32 @@ async function providersPage(database: Database, env: Record<string, string>): P
   }
 }
 
-describeEachBackend('back-office providers page', (get) => {
+describeEachBackend('back-office admin pages', (get) => {
   before(async () => {
     await seedStaff(get());
   });
 
   test('names the channels that have no provider and so go to the sandbox', async () => {
-    const none = await providersPage(get(), {});
+    const none = await adminPage(get(), '/backoffice/providers');
     assert.match(none, /<td>SMS, имейл \(без доставчик\)<\/td><td>sandbox<\/td><td><span class="mono">\/dev\/outbox<\/span><\/td>/);
 
-    const smsOnly = await providersPage(get(), { SMPP_URL: 'smpp://izv:secret@127.0.0.1:2775' });
+    const smsOnly = await adminPage(get(), '/backoffice/providers', { SMPP_URL: 'smpp://izv:secret@127.0.0.1:2775' });
     assert.match(smsOnly, /<td>SMS<\/td><td>SMPP 3\.4<\/td><td><span class="mono">smpp:\/\/127\.0\.0\.1:2775<\/span>/);
     assert.match(smsOnly, /<td>имейл \(без доставчик\)<\/td><td>sandbox<\/td>/);
     assert.doesNotMatch(smsOnly, /secret/);
 
-    const hidden = await providersPage(get(), { IZVESTIE_SANDBOX: 'off' });
+    const hidden = await adminPage(get(), '/backoffice/providers', { IZVESTIE_SANDBOX: 'off' });
     assert.match(hidden, /<td>SMS, имейл \(без доставчик\)<\/td><td>sandbox<\/td><td><span class="mono">—<\/span><\/td>/, 'no /dev/outbox without the sandbox page');
+  });
+
+  test('the audit trail says how many entries it shows, and that it shows only the latest 500 when there are more', async () => {
+    const count = Number((await get().db.selectFrom('audit_events').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    assert.ok(count < 490);
+    assert.match(await adminPage(get(), '/backoffice/audit'), new RegExp(`<h2 id="audit-title">Записи: ${count + 1}</h2>`), 'this sign-in adds one');
+    await get()
+      .db.insertInto('audit_events')
+      .values(Array.from({ length: 500 }, (_, i) => ({ actor: 'test', action: 'test.filled', subject: `s${i}`, details: '{}' })))
+      .execute();
+    assert.match(await adminPage(get(), '/backoffice/audit'), /<h2 id="audit-title">Последните 500 записа<\/h2>/);
   });
 });
