@@ -38,9 +38,17 @@ const HARD = new Set(['UNDELIV', 'REJECTD']);
  */
 export async function lockProviderIds(tx: Kysely<DB>, provider: string, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
-  await sql`
-    SELECT pg_advisory_xact_lock(7270, h)
-    FROM (SELECT DISTINCT hashtext(${provider} || chr(31) || i) AS h FROM unnest(${ids}::text[]) AS i ORDER BY h) ordered`.execute(tx);
+  await sql`${providerIdLocks(provider, ids)}`.execute(tx);
+}
+
+/**
+ * The query that takes those locks (in a fixed order, so two takers cannot deadlock), one row `n`:
+ * how many it took. writeJournal takes them inside its own statement.
+ */
+export function providerIdLocks(provider: string, ids: readonly string[]) {
+  return sql<{ n: number }>`
+    SELECT count(pg_advisory_xact_lock(7270, h)) AS n
+    FROM (SELECT DISTINCT hashtext(${provider} || chr(31) || i) AS h FROM unnest(${ids}::text[]) AS i ORDER BY h) ordered`;
 }
 
 /**

@@ -3,7 +3,7 @@ import type { DB } from '../../db/schema.js';
 import type { SendResult } from '../channels/types.js';
 import { handOver, type FailureContext } from './fallback.js';
 import type { OutboxMessage } from './message.js';
-import { applyReceipts, lockProviderIds, messagesWithReceipts } from './receipts.js';
+import { applyReceipts, lockProviderIds, messagesWithReceipts, providerIdLocks } from './receipts.js';
 import type { AttemptOutcome, MessageStatus } from './tables.js';
 
 // Every write below is conditional on the worker still holding the lease: a worker that hung past
@@ -92,10 +92,7 @@ export async function writeJournal(
   const starts = entries.flatMap((e) => ('start' in e ? [e.start] : []));
   const sents = entries.flatMap((e) => ('sent' in e ? [e.sent] : []));
   const r = await sql<{ kind: 'sent' | 'start'; message_id: number; attempt_id: number | null; ids: string[] | null }>`
-    WITH locked AS (
-      SELECT count(pg_advisory_xact_lock(7270, h)) AS n
-      FROM (SELECT DISTINCT hashtext(${o.provider} || chr(31) || i) AS h FROM unnest(${sents.flatMap((i) => i.result.providerMessageIds)}::text[]) AS i ORDER BY h) ordered
-    ), s AS (
+    WITH locked AS (${providerIdLocks(o.provider, sents.flatMap((i) => i.result.providerMessageIds))}), s AS (
       SELECT * FROM unnest(${sents.map((i) => i.messageId)}::bigint[], ${sents.map((i) => i.attemptId)}::bigint[], ${sents.map((i) => i.workerId)}::text[],
         ${sents.map((i) => i.now.toISOString())}::timestamptz[], ${sents.map((i) => i.result.answer ?? null)}::text[],
         ${sents.map((i) => JSON.stringify(i.result.providerMessageIds))}::text[], ${sents.map((i) => i.result.segments ?? null)}::int[],
