@@ -1,6 +1,15 @@
 import { batchGuard, registerGuard, type Guard } from '../delivery/guards.js';
 import { rules } from './deps.js';
 
+function whyUnusable(c: { used_at: Date | null; replaced_at: Date | null; tries: number; expires_at: Date } | undefined): string | null {
+  if (!c) return 'code unknown';
+  if (c.used_at !== null) return 'code used';
+  if (c.replaced_at !== null) return 'code replaced';
+  if (c.tries >= rules.codeTries) return 'code out of tries';
+  if (c.expires_at.getTime() <= Date.now()) return 'code expired';
+  return null;
+}
+
 /**
  * A verification code message is sent only while its code can still be used: not used, not
  * replaced by a resend, not out of tries, not expired. Otherwise it is cancelled with the reason.
@@ -20,18 +29,7 @@ export const verificationCodeGuard: Guard = batchGuard(async (db, msgs) => {
   for (const msg of msgs) {
     const id = msg.payload.code_id;
     if (typeof id !== 'number') continue;
-    const c = codes.get(id);
-    const reason = !c
-      ? 'code unknown'
-      : c.used_at !== null
-        ? 'code used'
-        : c.replaced_at !== null
-          ? 'code replaced'
-          : c.tries >= rules.codeTries
-            ? 'code out of tries'
-            : c.expires_at.getTime() <= Date.now()
-              ? 'code expired'
-              : null;
+    const reason = whyUnusable(codes.get(id));
     if (reason !== null) reasons.set(msg.id, reason);
   }
   return reasons;
