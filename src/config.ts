@@ -1,9 +1,32 @@
+import { createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { httpSmsConfigSchema, type HttpSmsConfig } from './delivery/http-sms/config.js';
+import { sourceAddress } from './delivery/smpp/submit-sm.js';
+import { parseSmppUrl } from './delivery/smpp/url.js';
 
 // Every setting, with its environment variable, default and meaning. The README table is generated
 // from the same list (npm run docs:config), so the two cannot drift apart.
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 const port = z.coerce.number().int().min(0).max(65535);
+const domain = z.hostname('must be a domain name like izvestie.example.bg');
+const hours = z
+  .string()
+  .regex(/^(off|([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d)$/, 'must be HH:MM-HH:MM or off')
+  .refine((v) => v === 'off' || v.slice(0, 5) !== v.slice(6), 'must not start and end at the same time (use off for any time)');
+// The value is shown back in an error only when it is not a secret.
+const secret = true;
+
+/** The check the value meets where it is used, run at start instead: its error (or `message`) is the setting's. */
+function accepted(check: (v: string) => unknown, message?: string) {
+  return (v: string, ctx: z.RefinementCtx) => {
+    try {
+      check(v);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: message ?? (e as Error).message });
+    }
+  };
+}
 
 export const settings = {
   PORT: { schema: port.default(3000), doc: 'HTTP port of the web server (portal, back office, API).' },
@@ -12,6 +35,7 @@ export const settings = {
   DATABASE_URL: {
     schema: z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://').optional(),
     doc: 'PostgreSQL connection URL. Unset: embedded PGlite in IZVESTIE_DATA_DIR.',
+    secret,
   },
   DATABASE_POOL_SIZE: { schema: z.coerce.number().int().min(1).max(200).default(10), doc: 'Connections per process (PostgreSQL only).' },
   IZVESTIE_DATA_DIR: { schema: z.string().min(1).default('./data'), doc: 'Directory of the embedded database (locked to one process).' },
@@ -21,6 +45,7 @@ export const settings = {
       .default('')
       .transform((s, ctx) => parseApiKeys(s, ctx)),
     doc: 'API keys for /api/v1 as comma-separated name:key pairs (key at least 24 characters). Empty: the API answers 401.',
+    secret,
   },
   IZVESTIE_DEMO_DATA: {
     schema: z.enum(['auto', 'on', 'off']).default('auto'),
@@ -29,39 +54,44 @@ export const settings = {
   IZVESTIE_DEMO_CUSTOMERS: { schema: z.coerce.number().int().min(1).max(2_000_000).default(10_000), doc: 'Demo customers loaded at first start.' },
   IMPORT_MAX_REPORTED_ERRORS: { schema: z.coerce.number().int().min(1).max(100_000).default(1000), doc: 'Bad lines listed in an import report (all are counted).' },
   LOG_LEVEL: { schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), doc: 'pino log level.' },
+  LOG_FORMAT: { schema: z.enum(['auto', 'json', 'pretty']).default('auto'), doc: 'Log lines: pretty = readable lines, json = one JSON object a line; auto = pretty on a terminal, JSON otherwise.' },
   TRUST_PROXY: { schema: bool.default(false), doc: 'Take the client IP from X-Forwarded-For (only behind your own proxy).' },
   IZVESTIE_SANDBOX: {
     schema: z.enum(['auto', 'on', 'off']).default('auto'),
-    doc: 'Messages are recorded, never sent, and listed at /dev/outbox: auto = for a channel with no provider configured. Never on in production.',
+    doc: 'Messages are recorded, never sent, listed at /dev/outbox, and every page says so. auto = only when no provider at all is configured (no SMPP_URL, HTTP_SMS_URL or SMTP_URL: the demo). With a provider, a channel without one is not sandboxed: its messages wait (back-office providers page, a metric, a warning at start).',
   },
   PORTAL_CONTACT_MAX_CUSTOMERS: { schema: z.coerce.number().int().min(1).max(100).default(5), doc: 'Customer numbers one phone or email may receive notices for (a family with several meters).' },
   PORTAL_SMS_CODES_PER_HOUR: { schema: z.coerce.number().int().min(0).max(1_000_000).default(500), doc: 'Verification SMS the portal sends per hour in all (a budget against SMS cost abuse).' },
   PORTAL_IP_ATTEMPTS_PER_HOUR: { schema: z.coerce.number().int().min(1).max(1_000_000).default(100), doc: 'Customer-number checks per client IP per hour.' },
   PORTAL_IP_FAILURES_PER_HOUR: { schema: z.coerce.number().int().min(1).max(1_000_000).default(30), doc: 'Failed customer-number checks per client IP per hour before the IP must wait.' },
   PORTAL_IP_CODES_PER_HOUR: { schema: z.coerce.number().int().min(1).max(1_000_000).default(10), doc: 'Verification codes sent per client IP per hour.' },
-  SMPP_URL: { schema: z.string().regex(/^smpp:\/\//, 'must look like smpp://system_id:password@host:port').optional(), doc: 'SMSC for SMS over SMPP 3.4 (transceiver bind). Unset, and no HTTP_SMS_URL: SMS go to the sandbox.' },
-  SMPP_SOURCE_ADDR: { schema: z.string().min(1).max(20).default('IZVESTIE'), doc: 'Sender shown on SMS: an alphanumeric name (up to 11 characters) or a number.' },
+  SMPP_URL: { schema: z.string().superRefine(accepted(parseSmppUrl)).optional(), doc: 'SMSC for SMS over SMPP 3.4 (transceiver bind). Unset, and no HTTP_SMS_URL: SMS wait for a provider (see IZVESTIE_SANDBOX).', secret },
+  SMPP_SOURCE_ADDR: { schema: z.string().superRefine(accepted(sourceAddress, 'must be a number of up to 20 digits or a name of up to 11 ASCII characters')).default('IZVESTIE'), doc: 'Sender shown on SMS: an alphanumeric name (up to 11 characters) or a number.' },
   SMPP_WINDOW: { schema: z.coerce.number().int().min(1).max(1000).default(10), doc: 'submit_sm in flight at once per worker process.' },
   SMPP_IN_FLIGHT: {
     schema: z.coerce.number().int().min(1).max(10_000).optional(),
     doc: 'SMS one worker process has under way at once, from the attempt recorded to its outcome recorded (default 4 × SMPP_WINDOW). A worker killed at any moment leaves at most this many that may go twice.',
   },
   SMPP_RATE: { schema: z.coerce.number().min(0.1).max(100_000).default(100), doc: 'SMS parts per second per worker process (SMSCs take about 100-150/s per bind).' },
-  SMPP_RECEIPT_TZ: { schema: z.string().default('UTC'), doc: 'Time zone of the SMSC clock in delivery receipts.' },
-  HTTP_SMS_URL: { schema: z.url().optional(), doc: 'HTTP SMS gateway endpoint (used when SMPP_URL is unset).' },
+  SMPP_RECEIPT_TZ: { schema: z.string().superRefine(accepted((tz) => new Intl.DateTimeFormat('en', { timeZone: tz }), 'must be an IANA time zone like Europe/Sofia')).default('UTC'), doc: 'Time zone of the SMSC clock in delivery receipts.' },
+  HTTP_SMS_URL: { schema: z.url().optional(), doc: 'HTTP SMS gateway endpoint (used when SMPP_URL is unset).', secret },
   HTTP_SMS_OPTIONS: {
     schema: z.string().default('{}').transform((s, ctx) => {
+      let v: unknown = null;
       try {
-        return JSON.parse(s) as Record<string, unknown>;
+        v = JSON.parse(s);
       } catch {
-        ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
-        return {};
+        // not JSON: the same answer as JSON that is not an object
       }
+      if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
+      return {};
     }),
     doc: 'HTTP SMS gateway settings as JSON: bodyTemplate, authHeader, method, successPath, successValue, providerIdPath, callbackSecret, callbackMode, callbackFields, callbackStatusMap (see README).',
+    secret,
   },
   HTTP_SMS_RATE: { schema: z.coerce.number().min(0.1).max(100_000).default(50), doc: 'HTTP SMS requests per second per worker process.' },
-  SMTP_URL: { schema: z.string().regex(/^smtps?:\/\//, 'must look like smtp://user:pass@host:port').optional(), doc: 'SMTP server for email (pooled). Unset: emails go to the sandbox.' },
+  SMTP_URL: { schema: z.string().regex(/^smtps?:\/\//, 'must look like smtp://user:pass@host:port').optional(), doc: 'SMTP server for email (pooled); PUBLIC_URL must then be https:// (one-click unsubscribe links). Unset: emails wait for a provider (see IZVESTIE_SANDBOX).', secret },
   SMTP_FROM: { schema: z.string().min(3).default('"Известия за ток" <izvestia@localhost>'), doc: 'From header of notices.' },
   SMTP_POOL_SIZE: { schema: z.coerce.number().int().min(1).max(100).default(5), doc: 'SMTP connections per worker process.' },
   SMTP_IN_FLIGHT: {
@@ -69,14 +99,14 @@ export const settings = {
     doc: 'Emails one worker process has under way at once, from the attempt recorded to its outcome recorded (default 4 × SMTP_POOL_SIZE). A worker killed at any moment leaves at most this many that may go twice.',
   },
   SMTP_RATE: { schema: z.coerce.number().min(0.1).max(100_000).default(100), doc: 'Emails per second per worker process.' },
-  EMAIL_DOMAIN: { schema: z.string().default('localhost'), doc: 'Right-hand side of Message-IDs.' },
-  BOUNCE_DOMAIN: { schema: z.string().optional(), doc: 'Domain of the VERP return path bounce+ID@domain; unset: no VERP.' },
+  EMAIL_DOMAIN: { schema: domain.default('localhost'), doc: 'Right-hand side of Message-IDs.' },
+  BOUNCE_DOMAIN: { schema: domain.optional(), doc: 'Domain of the VERP return path bounce+ID@domain; unset: no VERP.' },
   BOUNCE_SMTP_PORT: { schema: port.optional(), doc: 'Port of the built-in SMTP receiver for bounces (DSN); unset: off (bounces can also be POSTed to /api/v1/delivery/bounces).' },
-  DKIM_DOMAIN: { schema: z.string().optional(), doc: 'DKIM signing domain (with DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE).' },
-  DKIM_SELECTOR: { schema: z.string().optional(), doc: 'DKIM selector.' },
-  DKIM_PRIVATE_KEY_FILE: { schema: z.string().optional(), doc: 'PEM file of the DKIM private key.' },
-  SMS_QUIET_HOURS: { schema: z.string().regex(/^(off|\d{2}:\d{2}-\d{2}:\d{2})$/, 'must be HH:MM-HH:MM or off').default('09:00-20:00'), doc: 'When SMS may be sent, Europe/Sofia time; outside it they wait. off: any time.' },
-  EMAIL_QUIET_HOURS: { schema: z.string().regex(/^(off|\d{2}:\d{2}-\d{2}:\d{2})$/, 'must be HH:MM-HH:MM or off').default('off'), doc: 'When email may be sent (as SMS_QUIET_HOURS).' },
+  DKIM_DOMAIN: { schema: domain.optional(), doc: 'DKIM signing domain (with DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE: all three or none).' },
+  DKIM_SELECTOR: { schema: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.-]*$/, 'must be a DNS label like mail2026').optional(), doc: 'DKIM selector.' },
+  DKIM_PRIVATE_KEY_FILE: { schema: z.string().optional(), doc: 'PEM file of the DKIM private key, read once at start.' },
+  SMS_QUIET_HOURS: { schema: hours.default('09:00-20:00'), doc: 'When SMS may be sent, Europe/Sofia time; outside it they wait. off: any time.' },
+  EMAIL_QUIET_HOURS: { schema: hours.default('off'), doc: 'When email may be sent (as SMS_QUIET_HOURS).' },
   SMS_PRICE_PER_SEGMENT: { schema: z.string().regex(/^\d+(\.\d{1,4})?$/, 'must be an amount in euro like 0.05').default('0.05'), doc: 'Price of one SMS part in euro, for cost estimates.' },
   DELIVERY_LEASE_SECONDS: { schema: z.coerce.number().int().min(5).max(3600).default(120), doc: 'A claimed message is taken over by another worker after this long.' },
   DELIVERY_MAX_RETRY_HOURS: { schema: z.coerce.number().min(0.01).max(168).default(6), doc: 'Transient failures are retried this long; then the next channel takes over.' },
@@ -128,8 +158,12 @@ export interface Config {
   demo: { mode: 'auto' | 'on' | 'off'; customers: number };
   import: { maxReportedErrors: number };
   logLevel: string;
+  logFormat: 'auto' | 'json' | 'pretty';
   delivery: DeliverySettings;
-  /** Deliver through the sandbox channel and show /dev/outbox. */
+  /**
+   * Deliver every channel through the sandbox, show /dev/outbox and a banner on every page. Off, a
+   * channel without a provider is not sent at all: its messages wait (see missingProviders).
+   */
   sandbox: boolean;
   portal: {
     contactMaxCustomers: number;
@@ -156,8 +190,9 @@ export interface BackofficeSettings {
 
 export interface DeliverySettings {
   smpp: { url: string; sourceAddr: string; window: number; inFlight: number; rate: number; receiptTimeZone: string } | null;
-  httpSms: { url: string; options: Record<string, unknown>; rate: number } | null;
-  smtp: { url: string; from: string; poolSize: number; inFlight: number; rate: number; domain: string; bounceDomain: string | null; bounceSmtpPort: number | null; dkim: { domain: string; selector: string; keyFile: string } | null } | null;
+  /** `options` is the gateway's whole configuration, validated (its url included). */
+  httpSms: { url: string; options: HttpSmsConfig; rate: number } | null;
+  smtp: { url: string; from: string; poolSize: number; inFlight: number; rate: number; domain: string; bounceDomain: string | null; bounceSmtpPort: number | null; dkim: DkimSettings | null } | null;
   smsWindow: { from: string; to: string } | null;
   emailWindow: { from: string; to: string } | null;
   smsPricePerSegmentMinor: number;
@@ -166,13 +201,26 @@ export interface DeliverySettings {
   hardFailureThreshold: number;
 }
 
+/** The key is read at start, so a missing or unreadable file stops the program, not every email. */
+export interface DkimSettings {
+  domain: string;
+  selector: string;
+  keyFile: string;
+  privateKey: string;
+}
+
 function window(v: string): { from: string; to: string } | null {
   if (v === 'off') return null;
   const [from, to] = v.split('-') as [string, string];
   return { from, to };
 }
 
-export class ConfigError extends Error {}
+/** A setting that cannot work, named with what is wrong, on one line. */
+export class ConfigError extends Error {
+  constructor(name: string, problem: string) {
+    super(`${name}: ${problem.replace(/\s*\n\s*/g, ' ')}`);
+  }
+}
 
 function readRaw(env: Record<string, string | undefined>): Raw {
   const out: Record<string, unknown> = {};
@@ -181,11 +229,41 @@ function readRaw(env: Record<string, string | undefined>): Raw {
     const r = s.schema.safeParse(value);
     if (!r.success) {
       const issue = r.error.issues[0];
-      throw new ConfigError(`${name}: ${issue?.message ?? 'invalid value'} (got ${JSON.stringify(name === 'IZVESTIE_API_KEYS' ? '…' : value)})`);
+      throw new ConfigError(name, `${issue?.message ?? 'invalid value'}${'secret' in s ? '' : ` (got ${JSON.stringify(value)})`}`);
     }
     out[name] = r.data;
   }
   return out as Raw;
+}
+
+function httpSmsGateway(r: Raw): HttpSmsConfig {
+  const parsed = httpSmsConfigSchema.safeParse({ ...r.HTTP_SMS_OPTIONS, url: r.HTTP_SMS_URL });
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = issue?.path.join('.') ?? '';
+  const problem = issue?.code === 'invalid_type' && issue.message.endsWith('received undefined') ? 'is required' : (issue?.message ?? 'invalid value');
+  if (field === 'url') throw new ConfigError('HTTP_SMS_URL', problem);
+  throw new ConfigError('HTTP_SMS_OPTIONS', `${field ? `${field}: ` : ''}${problem}`);
+}
+
+function dkim(r: Raw): DkimSettings | null {
+  const given = [r.DKIM_DOMAIN, r.DKIM_SELECTOR, r.DKIM_PRIVATE_KEY_FILE];
+  if (given.every((v) => v === undefined)) return null;
+  if (r.DKIM_DOMAIN === undefined) throw new ConfigError('DKIM_DOMAIN', 'must be set with DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE');
+  if (r.DKIM_SELECTOR === undefined) throw new ConfigError('DKIM_SELECTOR', 'must be set with DKIM_DOMAIN and DKIM_PRIVATE_KEY_FILE');
+  if (r.DKIM_PRIVATE_KEY_FILE === undefined) throw new ConfigError('DKIM_PRIVATE_KEY_FILE', 'must be set with DKIM_DOMAIN and DKIM_SELECTOR');
+  let privateKey: string;
+  try {
+    privateKey = readFileSync(r.DKIM_PRIVATE_KEY_FILE, 'utf8');
+  } catch (e) {
+    throw new ConfigError('DKIM_PRIVATE_KEY_FILE', `cannot read ${r.DKIM_PRIVATE_KEY_FILE} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  try {
+    createPrivateKey(privateKey);
+  } catch {
+    throw new ConfigError('DKIM_PRIVATE_KEY_FILE', `${r.DKIM_PRIVATE_KEY_FILE} is not a PEM private key`);
+  }
+  return { domain: r.DKIM_DOMAIN, selector: r.DKIM_SELECTOR, keyFile: r.DKIM_PRIVATE_KEY_FILE, privateKey };
 }
 
 function deepFreeze<T>(o: T): T {
@@ -199,11 +277,17 @@ function deepFreeze<T>(o: T): T {
 /** Reads and validates every setting once; the result is frozen and passed down from main. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const r = readRaw(env);
+  const publicUrl = (r.PUBLIC_URL ?? `http://localhost:${r.PORT}`).replace(/\/$/, '');
+  // Emails to subscribers carry an RFC 8058 one-click link, which must be https: with any other URL
+  // every such email would fail to compose and be retried for hours, sending nothing.
+  if (r.SMTP_URL && !publicUrl.startsWith('https://')) {
+    throw new ConfigError('PUBLIC_URL', `must be an https:// URL when SMTP_URL is set (one-click unsubscribe links, RFC 8058); it is ${publicUrl}`);
+  }
   const config: Config = {
     http: {
       host: r.HOST,
       port: r.PORT,
-      publicUrl: (r.PUBLIC_URL ?? `http://localhost:${r.PORT}`).replace(/\/$/, ''),
+      publicUrl,
       trustProxy: r.TRUST_PROXY,
     },
     database: r.DATABASE_URL
@@ -213,9 +297,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     demo: { mode: r.IZVESTIE_DEMO_DATA, customers: r.IZVESTIE_DEMO_CUSTOMERS },
     import: { maxReportedErrors: r.IMPORT_MAX_REPORTED_ERRORS },
     logLevel: r.LOG_LEVEL,
+    logFormat: r.LOG_FORMAT,
     delivery: {
       smpp: r.SMPP_URL ? { url: r.SMPP_URL, sourceAddr: r.SMPP_SOURCE_ADDR, window: r.SMPP_WINDOW, inFlight: r.SMPP_IN_FLIGHT ?? 4 * r.SMPP_WINDOW, rate: r.SMPP_RATE, receiptTimeZone: r.SMPP_RECEIPT_TZ } : null,
-      httpSms: r.HTTP_SMS_URL && !r.SMPP_URL ? { url: r.HTTP_SMS_URL, options: r.HTTP_SMS_OPTIONS, rate: r.HTTP_SMS_RATE } : null,
+      httpSms: r.HTTP_SMS_URL && !r.SMPP_URL ? { url: r.HTTP_SMS_URL, options: httpSmsGateway(r), rate: r.HTTP_SMS_RATE } : null,
       smtp: r.SMTP_URL
         ? {
             url: r.SMTP_URL,
@@ -226,7 +311,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
             domain: r.EMAIL_DOMAIN,
             bounceDomain: r.BOUNCE_DOMAIN ?? null,
             bounceSmtpPort: r.BOUNCE_SMTP_PORT ?? null,
-            dkim: r.DKIM_DOMAIN && r.DKIM_SELECTOR && r.DKIM_PRIVATE_KEY_FILE ? { domain: r.DKIM_DOMAIN, selector: r.DKIM_SELECTOR, keyFile: r.DKIM_PRIVATE_KEY_FILE } : null,
+            dkim: dkim(r),
           }
         : null,
       smsWindow: window(r.SMS_QUIET_HOURS),
@@ -236,8 +321,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       maxRetryAgeMs: r.DELIVERY_MAX_RETRY_HOURS * 3_600_000,
       hardFailureThreshold: r.DELIVERY_HARD_FAILURES,
     },
-    // No provider configured for a channel means its messages go to the sandbox.
-    sandbox: r.IZVESTIE_SANDBOX === 'on' || (r.IZVESTIE_SANDBOX === 'auto' && ((!r.SMPP_URL && !r.HTTP_SMS_URL) || !r.SMTP_URL)),
+    // Only the demo (no provider at all) is sandboxed by itself: with one real provider, a sandboxed
+    // second channel would publish its messages, login codes included, on /dev/outbox.
+    sandbox: r.IZVESTIE_SANDBOX === 'on' || (r.IZVESTIE_SANDBOX === 'auto' && !r.SMPP_URL && !r.HTTP_SMS_URL && !r.SMTP_URL),
     portal: {
       contactMaxCustomers: r.PORTAL_CONTACT_MAX_CUSTOMERS,
       smsCodesPerHour: r.PORTAL_SMS_CODES_PER_HOUR,

@@ -10,6 +10,8 @@ export interface CommandContext {
 export interface Command {
   summary: string;
   usage: string;
+  /** Each option with what it does, for `izvestie <command> --help`. */
+  options?: ReadonlyArray<readonly [flag: string, meaning: string]>;
   /** Commands that print a report keep pino at warn unless LOG_LEVEL asks for more. */
   quietLogs?: boolean;
   run(args: string[], ctx: CommandContext): Promise<number>;

@@ -2,12 +2,20 @@
 import { loadConfig, ConfigError, type Config } from '../config.js';
 import { createLogger } from '../log.js';
 import { DataDirLockedError } from '../db/data-dir-lock.js';
-import { commands, usage } from './commands/index.js';
+import { commandHelp, commands, usage } from './commands/index.js';
 import { UsageError } from './command.js';
+
+/** --help or -h among a command's arguments (before `--`, after which everything is an operand). */
+function asksForHelp(args: string[]): boolean {
+  const end = args.indexOf('--');
+  return (end === -1 ? args : args.slice(0, end)).some((a) => a === '--help' || a === '-h');
+}
 
 // The only place that reads process.env: configuration is validated once and passed down frozen.
 async function main(argv: string[]): Promise<number> {
-  const [name, ...args] = argv;
+  const [first, ...rest] = argv;
+  // `izvestie help import` reads as `izvestie import --help`.
+  const [name, args] = first === 'help' && rest[0] ? [rest[0], ['--help']] : [first, rest];
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage());
     return name ? 0 : 2;
@@ -16,6 +24,11 @@ async function main(argv: string[]): Promise<number> {
   if (!command) {
     process.stderr.write(`izvestie: unknown command "${name}"\n\n${usage()}`);
     return 2;
+  }
+  // Before the configuration is read, so that help works while the settings are still wrong.
+  if (asksForHelp(args)) {
+    process.stdout.write(commandHelp(command));
+    return 0;
   }
   let config: Config;
   try {
@@ -27,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
     }
     throw e;
   }
-  const logger = createLogger(command.quietLogs && config.logLevel === 'info' ? 'warn' : config.logLevel);
+  const logger = createLogger(command.quietLogs && config.logLevel === 'info' ? 'warn' : config.logLevel, config.logFormat);
   try {
     return await command.run(args, { config, logger });
   } catch (e) {

@@ -33,3 +33,14 @@ export function usage(): string {
     '\n\nSettings come from environment variables; see the README.\n'
   );
 }
+
+/** `izvestie <command> --help`: what the command does, how to call it, and its options. */
+export function commandHelp(command: Command): string {
+  const options = command.options ?? [];
+  const width = Math.max(0, ...options.map(([flag]) => flag.length));
+  return (
+    `${command.summary}\n\nusage: ${command.usage}\n` +
+    (options.length ? `\nOptions:\n${options.map(([flag, meaning]) => `  ${flag.padEnd(width)}  ${meaning}\n`).join('')}` : '') +
+    '\nSettings come from environment variables; see the README.\n'
+  );
+}

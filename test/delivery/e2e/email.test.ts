@@ -115,6 +115,6 @@ describeEachBackend('email on the wire, sent by the configured SMTP channel', (g
   });
 
   test('a worker with SMTP refuses to start without an https PUBLIC_URL, which one-click unsubscribe links need', async () => {
-    await assert.rejects(e2eWorker(get(), { SMTP_URL: sink.url, PUBLIC_URL: 'http://localhost:3000' }), /PUBLIC_URL must be an https:\/\/ URL/);
+    await assert.rejects(e2eWorker(get(), { SMTP_URL: sink.url, PUBLIC_URL: 'http://localhost:3000' }), /PUBLIC_URL: must be an https:\/\/ URL/);
   });
 });
