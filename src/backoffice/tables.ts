@@ -53,6 +53,7 @@ export interface MessageTemplatesTable {
 }
 
 export interface DunningRunApprovalsTable {
+  run_id: number;
   run_date: string;
   planned_notices: number;
   usual_notices: number;

@@ -1,7 +1,9 @@
 // The daily run: evaluate every overdue customer, enqueue one notice per customer and stage in a
-// single INSERT ... SELECT, record who reached the disconnection list, and record the run — all in
-// one transaction under an advisory lock, so one runner at a time across every process.
+// single INSERT ... SELECT, record who reached the disconnection list, hold the notices of an
+// unusually big run for a supervisor, and record the run — all in one transaction under an
+// advisory lock, so one runner at a time across every process.
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { holdRun, needsApproval, usualNotices, type ApprovalSettings } from '../backoffice/run-approval.js';
 import type { DB } from '../db/schema.js';
 import type { Renderer } from '../delivery/outbox/message.js';
 import type { ChannelType } from '../delivery/outbox/tables.js';
@@ -36,6 +38,8 @@ export interface RunOptions {
   oncePerDay?: boolean;
   /** Replaying a past day (demo history): balances as of this instant, and rows stamped with it. */
   asOf?: Date;
+  /** Hold the notices of a run far bigger than usual for a supervisor; absent, a run is never held. */
+  approval?: ApprovalSettings;
 }
 
 export interface ChannelFigures {
@@ -77,6 +81,8 @@ export interface RunReport {
   smsSegments: number;
   smsCostMinor: number;
   stages: StageFigures[];
+  /** Asked only when the run has approval settings: the usual day, and whether its notices are held. */
+  approval: { usualNotices: number; held: boolean } | null;
 }
 
 const CHANNELS: ChannelType[] = ['sms', 'email', 'letter'];
@@ -177,15 +183,16 @@ async function lock(trx: Transaction<DB>, wait: boolean): Promise<boolean> {
 
 /**
  * Runs dunning for one day. Idempotent: notices are keyed by customer, stage and overdue episode
- * (the oldest unpaid due date), so a second run the same day creates nothing new. A dry run does
- * everything in a transaction it then rolls back: its figures are exactly what the run would do.
+ * (the oldest unpaid due date), so a second run the same day creates nothing new, held or not. A
+ * dry run does everything in a transaction it then rolls back: its figures (and whether it would be
+ * held) are exactly what the run would do.
  */
 export async function runDunning(db: Kysely<DB>, o: RunOptions): Promise<RunReport> {
   const trx = await db.startTransaction().execute();
   try {
     const skip = async (why: 'locked' | 'done'): Promise<RunReport> => {
       await trx.rollback().execute();
-      return { runId: null, date: o.date, dryRun: o.dryRun === true, skipped: why, policyVersion: 0, overdueCustomers: 0, noticesCreated: 0, disconnectionCount: 0, smsSegments: 0, smsCostMinor: 0, stages: [] };
+      return { runId: null, date: o.date, dryRun: o.dryRun === true, skipped: why, policyVersion: 0, overdueCustomers: 0, noticesCreated: 0, disconnectionCount: 0, smsSegments: 0, smsCostMinor: 0, stages: [], approval: null };
     };
     if (!(await lock(trx, o.oncePerDay !== true))) return await skip('locked');
     if (o.oncePerDay) {
@@ -233,6 +240,13 @@ export async function runDunning(db: Kysely<DB>, o: RunOptions): Promise<RunRepo
       };
     });
     const sum = (f: (s: StageFigures) => number) => stages.reduce((n, s) => n + f(s), 0);
+    const noticesCreated = created.reduce((n, g) => n + g.n, 0);
+    let approval: RunReport['approval'] = null;
+    if (o.approval) {
+      const usual = await usualNotices(trx, o.date);
+      approval = { usualNotices: usual, held: needsApproval(o.approval, noticesCreated, usual) };
+      if (approval.held) await holdRun(trx, { runId: run.id, runDate: o.date, planned: noticesCreated, usual, settings: o.approval, actor: o.actor });
+    }
     const report: RunReport = {
       runId: o.dryRun ? null : run.id,
       date: o.date,
@@ -240,11 +254,12 @@ export async function runDunning(db: Kysely<DB>, o: RunOptions): Promise<RunRepo
       skipped: null,
       policyVersion: policy.version,
       overdueCustomers: sum((s) => s.customers),
-      noticesCreated: created.reduce((n, g) => n + g.n, 0),
+      noticesCreated,
       disconnectionCount: sum((s) => s.listed),
       smsSegments: sum((s) => s.smsSegments),
       smsCostMinor: sum((s) => s.smsCostMinor),
       stages,
+      approval,
     };
     await trx
       .updateTable('dunning_runs')

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { ApprovalSettings } from '../backoffice/run-approval.js';
 import type { DB } from '../db/schema.js';
 import type { Renderer } from '../delivery/outbox/message.js';
 import { silentLogger, type Logger } from '../log.js';
@@ -13,6 +14,8 @@ export interface SchedulerOptions {
   workingDaysOnly: boolean;
   render: Renderer;
   smsPricePerSegmentMinor: number;
+  /** config.backoffice.runApproval: a run far bigger than usual holds its notices for a supervisor. */
+  approval?: ApprovalSettings;
   logger?: Logger;
   now?: () => Date;
 }
@@ -66,6 +69,7 @@ export class DunningScheduler {
       render: this.o.render,
       smsPricePerSegmentMinor: this.o.smsPricePerSegmentMinor,
       oncePerDay: true,
+      approval: this.o.approval,
     });
   }
 
@@ -85,7 +89,9 @@ export class DunningScheduler {
     try {
       const r = await this.runIfDue();
       if (r && r.skipped === null) {
-        this.log.info({ runId: r.runId, date: r.date, notices: r.noticesCreated, disconnection: r.disconnectionCount, overdue: r.overdueCustomers }, 'daily dunning run done');
+        const figures = { runId: r.runId, date: r.date, notices: r.noticesCreated, disconnection: r.disconnectionCount, overdue: r.overdueCustomers };
+        if (r.approval?.held) this.log.warn({ ...figures, usual: r.approval.usualNotices }, 'daily dunning run held: far more notices than usual wait for a supervisor');
+        else this.log.info(figures, 'daily dunning run done');
       }
       const now = this.now();
       const next = nextDailyRun(now, this.o.runAt, { calendar: await loadCalendar(this.o.db), workingDaysOnly: this.o.workingDaysOnly });

@@ -1,14 +1,17 @@
-// The dashboard (supervisors): messages, delivery, SMS parts and cost, subscriptions by source,
-// effectiveness by stage and channel, the queue, and contacts that need fixing. The charts are
+// The dashboard (supervisors): runs awaiting a decision, messages, delivery, SMS parts and cost,
+// subscriptions by source, effectiveness by stage and channel, the queue, and contacts that need fixing. The charts are
 // drawn by Chart.js from our own origin; every figure is also a table and a CSV.
 import { html, raw, sendHtml, type SafeHtml } from '../../http/html.js';
 import { ATTENTION_LIMIT, contactsNeedingAttention, effectiveness, messagesByMonth, monthList, queueNow, smsByMonth, subscriptionsByMonth, type AttentionRow, type Effectiveness, type MonthChannel, type QueueRow, type SmsMonth, type SubscriptionMonth } from '../reports.js';
+import { takeFlash } from './account-pages.js';
+import { banner } from './components.js';
 import { BASE, param, type StaffCtx } from './context.js';
 import { csvEur, fmtDateTime, fmtEur, iso } from './format.js';
 import { label } from './labels.js';
 import { layout } from './layout.js';
 import { sendCsv, table, type Column } from './list.js';
 import { messagePage, get, type BackofficeRoute } from './route.js';
+import { approvalSection, awaitingApproval } from './run-approval-section.js';
 import { ASSETS } from './assets.js';
 
 const DASHBOARD = `${BASE}/dashboard`;
@@ -161,7 +164,11 @@ export const dashboardRoutes: BackofficeRoute[] = [
     // JSON inside <script> is not HTML-decoded: escape '<' so no '</script>' can close it early.
     const json = JSON.stringify(chartData(c, r)).replace(/</g, '\\u003c');
     const head = html`<script src="${ASSETS}/chart.umd.min.js" defer></script><script src="${ASSETS}/dashboard.js" defer></script>`;
+    // A held run sends nothing until decided: it comes first, and only while there is one.
+    const awaiting = await awaitingApproval(c.deps.db);
     const main = html`<h1>${c.t('Табло', 'Dashboard')}</h1>
+${banner(await takeFlash(c))}
+${awaiting.length > 0 ? approvalSection(c, awaiting, DASHBOARD) : ''}
 <div class="cols">
 ${chartBlock(c, 'messages', c.t('Съобщения по месеци и канали', 'Messages per month by channel'), c.t('Последните 24 месеца.', 'The last 24 months.'), t('messages', c.t('Съобщения', 'Messages')))}
 ${chartBlock(c, 'delivery', c.t('Успешно предадени съобщения (%)', 'Messages delivered to the provider (%)'), c.t('Изпратени или доставени, от всички с окончателен резултат.', 'Sent or delivered, of all with a final outcome.'), html`<p>${c.t('Вижте таблицата „Съобщения“, колона „Успеваемост“.', 'See the Messages table, column "Success rate".')}</p>`)}

@@ -6,6 +6,7 @@ type Names = Record<string, [bg: string, en: string]>;
 const LABELS = {
   invoiceStatus: { paid: ['платена', 'paid'], partly_paid: ['частично платена', 'partly paid'], open: ['неплатена', 'unpaid'], overdue: ['просрочена', 'overdue'] },
   messageStatus: {
+    held: ['чака одобрение', 'awaiting approval'],
     queued: ['в опашката', 'queued'],
     sending: ['изпраща се', 'sending'],
     sent: ['изпратено', 'sent'],

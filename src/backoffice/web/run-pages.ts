@@ -1,18 +1,16 @@
 // Daily runs (supervisors): the list with their figures, one run's figures by stage and channel,
 // the dry-run preview of today, and the runs waiting for approval.
-import { sofiaDate, isLocalDate } from '../../dunning/calendar/index.js';
+import { sofiaDate } from '../../dunning/calendar/index.js';
 import { html, sendHtml, type SafeHtml } from '../../http/html.js';
-import { decideApproval, needsApproval, usualNotices } from '../run-approval.js';
-import { saveSessionData } from '../sessions.js';
-import { banner, button, input, postForm } from './components.js';
-import { BASE, actor, field, idParam, param, redirect, type StaffCtx } from './context.js';
+import { needsApproval, usualNotices } from '../run-approval.js';
+import { banner, summary } from './components.js';
+import { idParam, type StaffCtx } from './context.js';
 import { csvEur, fmtDate, fmtDateTime, fmtEur, iso } from './format.js';
 import { layout } from './layout.js';
 import { sendCsv, table, wantsCsv, type Column } from './list.js';
-import { messagePage, get, post, type BackofficeRoute } from './route.js';
+import { messagePage, get, type BackofficeRoute } from './route.js';
 import { takeFlash } from './account-pages.js';
-
-const RUNS = `${BASE}/runs`;
+import { RUNS, approvalRoutes, approvalSection, awaitingApproval } from './run-approval-section.js';
 
 /** What a dry run of the daily run reports. */
 export interface DryRunResult {
@@ -35,7 +33,20 @@ interface RunRow {
   smsSegments: number;
   smsCostMinor: number;
   figures: unknown;
+  approval: Approval | null;
 }
+
+interface Approval {
+  decision: 'approved' | 'rejected' | null;
+  planned: number;
+  usual: number;
+  decidedBy: string | null;
+  decidedAt: Date | null;
+  note: string | null;
+}
+
+const approvalState = (c: StaffCtx, a: Approval | null): string =>
+  a === null ? '' : a.decision === null ? c.t('чака решение', 'awaiting a decision') : a.decision === 'approved' ? c.t('одобрена', 'approved') : c.t('отказана', 'rejected');
 
 const seconds = (r: RunRow) => (r.finishedAt ? Math.round((r.finishedAt.getTime() - r.startedAt.getTime()) / 100) / 10 : null);
 
@@ -52,12 +63,20 @@ function runColumns(c: StaffCtx): Column<RunRow>[] {
     { bg: 'За изключване', en: 'For disconnection', csv: (r) => r.disconnectionCount, numeric: true },
     { bg: 'SMS части', en: 'SMS parts', csv: (r) => r.smsSegments, numeric: true },
     { bg: 'SMS цена (EUR)', en: 'SMS cost (EUR)', csv: (r) => csvEur(r.smsCostMinor), cell: (r) => fmtEur(r.smsCostMinor, c.lang), numeric: true },
+    { bg: 'Одобрение', en: 'Approval', csv: (r) => r.approval?.decision ?? (r.approval ? 'awaiting' : null), cell: (r) => approvalState(c, r.approval) },
   ];
 }
 
 async function runs(c: StaffCtx, id?: number): Promise<RunRow[]> {
-  let q = c.deps.db.selectFrom('dunning_runs').selectAll().orderBy('run_date', 'desc').orderBy('id', 'desc').limit(200);
-  if (id !== undefined) q = q.where('id', '=', id);
+  let q = c.deps.db
+    .selectFrom('dunning_runs as r')
+    .leftJoin('dunning_run_approvals as a', 'a.run_id', 'r.id')
+    .selectAll('r')
+    .select(['a.run_id as held_run', 'a.decision', 'a.planned_notices', 'a.usual_notices', 'a.decided_by', 'a.decided_at', 'a.note'])
+    .orderBy('r.run_date', 'desc')
+    .orderBy('r.id', 'desc')
+    .limit(200);
+  if (id !== undefined) q = q.where('r.id', '=', id);
   return (await q.execute()).map((r) => ({
     id: r.id,
     runDate: r.run_date,
@@ -72,6 +91,10 @@ async function runs(c: StaffCtx, id?: number): Promise<RunRow[]> {
     smsSegments: r.sms_segments,
     smsCostMinor: r.sms_cost_minor,
     figures: r.figures,
+    approval:
+      r.held_run === null
+        ? null
+        : { decision: r.decision, planned: r.planned_notices ?? 0, usual: r.usual_notices ?? 0, decidedBy: r.decided_by, decidedAt: r.decided_at, note: r.note },
   }));
 }
 
@@ -123,33 +146,16 @@ function figuresTable(c: StaffCtx, id: string, figures: unknown, csv: string | n
   return table(c, { id, caption: c.t('По етапи и канали', 'By stage and channel'), columns: figureColumns(c, rows), rows, csv, empty: c.t('Няма данни по етапи.', 'No figures by stage.') });
 }
 
-interface Waiting {
-  runDate: string;
-  planned: number;
-  usual: number;
-  requestedAt: Date;
-  decision: string | null;
-  decidedBy: string | null;
-}
-
-async function waitingSection(c: StaffCtx): Promise<SafeHtml> {
-  const rows = await c.deps.db.selectFrom('dunning_run_approvals').selectAll().orderBy('run_date', 'desc').limit(30).execute();
-  const list: Waiting[] = rows.map((r) => ({ runDate: r.run_date, planned: r.planned_notices, usual: r.usual_notices, requestedAt: r.requested_at, decision: r.decision, decidedBy: r.decided_by }));
-  const pending = list.filter((w) => w.decision === null);
-  return html`<section aria-labelledby="approvals-title" class="card"><h2 id="approvals-title">${c.t('Одобрение на необичайно големи обработки', 'Approval of unusually large runs')}</h2>
-<p class="hint">${c.t(`Обработка, която би създала над ${c.deps.config.backoffice.runApproval.factor} пъти обичайния брой известия (и над ${c.deps.config.backoffice.runApproval.minNotices}), чака одобрение.`, `A run that would create more than ${c.deps.config.backoffice.runApproval.factor} times the usual notices (and more than ${c.deps.config.backoffice.runApproval.minNotices}) waits for approval.`)}</p>
-${pending.length === 0 ? html`<p>${c.t('Няма чакащи обработки.', 'No run is waiting.')}</p>` : ''}
-${pending.map(
-  (w) => html`<div class="stage"><p><strong>${fmtDate(w.runDate)}</strong>: ${c.t('планирани известия', 'planned notices')} <strong>${w.planned}</strong>, ${c.t('обичайно', 'usually')} ${w.usual}</p>
-${postForm(c.session.csrf, `${RUNS}/approvals/${w.runDate}`, html`${input(c, { name: 'note', label: c.t('Бележка', 'Note'), width: 'long' })}${button(c.t('Одобряване', 'Approve'), 'primary', 'decision', 'approved')}${button(c.t('Отказ', 'Reject'), 'warning', 'decision', 'rejected')}`)}</div>`,
-)}
-${list.filter((w) => w.decision !== null).length ? html`<ul class="list">${list.filter((w) => w.decision !== null).map((w) => html`<li>${fmtDate(w.runDate)}: ${w.decision === 'approved' ? c.t('одобрена', 'approved') : c.t('отказана', 'rejected')} (${w.decidedBy ?? ''}), ${w.planned}</li>`)}</ul>` : ''}
+function approvalSummary(c: StaffCtx, a: Approval): SafeHtml {
+  return html`<section aria-labelledby="approval-title" class="card"><h2 id="approval-title">${c.t('Одобрение', 'Approval')}: ${approvalState(c, a)}</h2>
+${summary([
+  [c.t('Задържани известия', 'Held notices'), a.planned],
+  [c.t('Обичайно за ден', 'Usual for a day'), a.usual],
+  [c.t('Решение от', 'Decided by'), a.decidedBy],
+  [c.t('Кога', 'When'), a.decidedAt ? fmtDateTime(a.decidedAt) : null],
+  [c.t('Причина', 'Reason'), a.note],
+])}
 </section>`;
-}
-
-async function flash(c: StaffCtx, text: string) {
-  c.session.data.flash = text;
-  await saveSessionData(c.deps.db, c.session);
 }
 
 export function runRoutes(dryRun: DryRun): BackofficeRoute[] {
@@ -159,7 +165,7 @@ export function runRoutes(dryRun: DryRun): BackofficeRoute[] {
       if (wantsCsv(c)) return sendCsv(c, 'runs', runColumns(c), rows);
       const main = html`<h1>${c.t('Дневни обработки', 'Daily runs')}</h1>
 ${banner(await takeFlash(c))}
-${await waitingSection(c)}
+${approvalSection(c, await awaitingApproval(c.deps.db), RUNS)}
 <p><a class="button button--secondary" href="${RUNS}/preview">${c.t('Пробна обработка за днес (без изпращане)', "Today's dry run (nothing is sent)")}</a></p>
 ${table(c, { id: 'runs', caption: c.t('Последни обработки', 'Latest runs'), columns: runColumns(c), rows })}`;
       return sendHtml(c.reply, 200, layout(c, { title: c.t('Дневни обработки', 'Daily runs'), main, wide: true }));
@@ -173,7 +179,7 @@ ${table(c, { id: 'runs', caption: c.t('Последни обработки', 'La
       const main = html`<h1>${c.t('Пробна обработка', 'Dry run')}: ${fmtDate(day)}</h1>
 <p>${c.t('Нищо не е записано и нищо не е изпратено.', 'Nothing was saved and nothing was sent.')}</p>
 <p>${c.t('Известия, които биха били създадени', 'Notices that would be created')}: <strong>${r.plannedNotices}</strong> (${c.t('обичайно', 'usually')} ${usual})</p>
-${big ? banner(c.t('Обработката ще чака одобрение: известията са много повече от обичайното.', 'The run will wait for approval: far more notices than usual.'), 'warning') : ''}
+${big ? banner(c.t('Обработката ще чака одобрение: известията са много повече от обичайното и ще бъдат задържани, докато ръководител не реши.', 'The run will wait for approval: far more notices than usual, held until a supervisor decides.'), 'warning') : ''}
 ${figuresTable(c, 'preview', r.figures, null)}`;
       return sendHtml(c.reply, 200, layout(c, { title: c.t('Пробна обработка', 'Dry run'), main, wide: true }));
     }),
@@ -186,19 +192,15 @@ ${figuresTable(c, 'preview', r.figures, null)}`;
         const rows = flattenFigures(r.figures);
         return sendCsv(c, `run-${r.id}`, figureColumns(c, rows), rows);
       }
+      const waiting = r.approval !== null && r.approval.decision === null ? (await awaitingApproval(c.deps.db)).filter((d) => d.runDate === r.runDate) : [];
       const main = html`<h1>${c.t('Обработка', 'Run')} ${r.id}: ${fmtDate(r.runDate)}</h1>
+${banner(await takeFlash(c))}
+${waiting.length > 0 ? approvalSection(c, waiting, `${RUNS}/${r.id}`) : r.approval ? approvalSummary(c, r.approval) : ''}
 ${table(c, { id: 'run', caption: c.t('Обобщение', 'Summary'), columns: runColumns(c), rows: [r], csv: null })}
 ${figuresTable(c, 'figures', r.figures, `${RUNS}/${r.id}?format=csv`)}`;
       return sendHtml(c.reply, 200, layout(c, { title: `${c.t('Обработка', 'Run')} ${r.id}`, main, wide: true }));
     }),
 
-    post(`${RUNS}/approvals/:date`, 'supervisor', async (c) => {
-      const date = param(c, 'date');
-      const decision = field(c, 'decision');
-      if (!isLocalDate(date) || (decision !== 'approved' && decision !== 'rejected')) return redirect(c, RUNS);
-      await decideApproval(c.deps.db, { runDate: date, decision, note: field(c, 'note') || null, actor: actor(c) });
-      await flash(c, decision === 'approved' ? c.t('Обработката е одобрена; ще продължи при следващото стартиране.', 'The run is approved; it goes ahead when it next starts.') : c.t('Обработката е отказана за този ден.', 'The run is rejected for this day.'));
-      return redirect(c, RUNS);
-    }),
+    ...approvalRoutes,
   ];
 }
