@@ -1,7 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
-import { handOver, type FailureContext } from './fallback.js';
-import type { OutboxRow } from './message.js';
+import type { FailureContext } from './fallback.js';
+import { groupCommit } from './group-commit.js';
+import { settleReceipts } from './settle.js';
 import type { MessageStatus } from './tables.js';
 
 /**
@@ -28,121 +29,116 @@ export interface ReceiptResult {
   status: MessageStatus | null;
 }
 
-const FAILED = ['UNDELIV', 'REJECTD', 'EXPIRED', 'DELETED'];
-// The contact itself refused it; an expired one may just have been switched off for days.
-const HARD = new Set(['UNDELIV', 'REJECTD']);
-
 /**
- * Serialises the receipt of a provider id with the recording of the send that produced it, so an
- * early receipt and the record of its send (writeJournal) cannot both miss each other (each looks after taking the lock).
+ * The query that serialises receipts of provider ids with the recording of the sends that produced
+ * them, so an early receipt and the record of its send cannot miss each other: each side takes the
+ * locks in a statement of its own, then looks in a later statement (a later snapshot). Receipts
+ * take them shared (two receipts never need to wait for each other here), writeJournal exclusive.
+ * In a fixed order, so two takers cannot deadlock; one row `n`: how many were taken.
  */
-export async function lockProviderIds(tx: Kysely<DB>, provider: string, ids: readonly string[]): Promise<void> {
-  if (ids.length === 0) return;
-  await sql`${providerIdLocks(provider, ids)}`.execute(tx);
-}
-
-/**
- * The query that takes those locks (in a fixed order, so two takers cannot deadlock), one row `n`:
- * how many it took. writeJournal takes them inside its own statement.
- */
-export function providerIdLocks(provider: string, ids: readonly string[]) {
+export function providerIdLocks(ids: ReadonlyArray<{ provider: string; id: string }>, mode: 'shared' | 'exclusive') {
+  const lock = mode === 'shared' ? sql`pg_advisory_xact_lock_shared` : sql`pg_advisory_xact_lock`;
   return sql<{ n: number }>`
-    SELECT count(pg_advisory_xact_lock(7270, h)) AS n
-    FROM (SELECT DISTINCT hashtext(${provider} || chr(31) || i) AS h FROM unnest(${ids}::text[]) AS i ORDER BY h) ordered`;
+    SELECT count(${lock}(7270, h)) AS n
+    FROM (SELECT DISTINCT hashtext(p || chr(31) || i) AS h FROM unnest(${ids.map((x) => x.provider)}::text[], ${ids.map((x) => x.id)}::text[]) AS t(p, i) ORDER BY h) ordered`;
 }
 
 /**
- * Of these just-sent rows, the ones with receipts to apply: linked to them already (a bounce that
- * named the outbox id) or waiting under one of their provider ids. Most have none, and are spared
- * applyReceipts' queries.
+ * Stores a group of receipts in one transaction (a repeat of a stored one changes nothing) and
+ * applies them to their messages, set-based: matched by the outbox id a receipt names, else by
+ * provider and provider message id. A receipt whose send is not recorded yet waits unlinked, and
+ * writeJournal links and applies it. When this resolves the group is committed: only then may the
+ * provider be told it was received. One result per receipt, in order.
  */
-export async function messagesWithReceipts(tx: Kysely<DB>, provider: string, rows: ReadonlyArray<Pick<OutboxRow, 'id' | 'provider_message_ids'>>): Promise<Set<number>> {
-  if (rows.length === 0) return new Set();
-  const r = await sql<{ message_id: number | null; provider_message_id: string }>`
-    SELECT message_id, provider_message_id FROM delivery_receipts WHERE message_id = ANY(${rows.map((row) => row.id)}::bigint[])
-    UNION ALL
-    SELECT NULL, provider_message_id FROM delivery_receipts
-    WHERE message_id IS NULL AND provider = ${provider} AND provider_message_id = ANY(${rows.flatMap((row) => row.provider_message_ids)}::text[])`.execute(tx);
-  const found = new Set<number>();
-  const waiting = new Set<string>();
-  for (const x of r.rows) {
-    if (x.message_id !== null) found.add(Number(x.message_id));
-    else waiting.add(x.provider_message_id);
-  }
-  for (const row of rows) if (row.provider_message_ids.some((id) => waiting.has(id))) found.add(row.id);
-  return found;
-}
-
-/**
- * Settles a sent message from its receipts: any part failed → failed (and the fallback chain
- * takes over, as the message did not arrive); every part delivered → delivered. Links receipts
- * that arrived before the send was recorded. `row` must be locked by this transaction.
- */
-export async function applyReceipts(tx: Kysely<DB>, row: OutboxRow, now: Date, ctx: FailureContext): Promise<MessageStatus> {
-  if (row.status !== 'sent') return row.status;
-  // Receipts linked by this statement are not yet visible to its own scan, hence the union.
-  const seen = (
-    await sql<{ status: string; parts: number; last: Date; error: string | null }>`
-      WITH linked AS (
-        UPDATE delivery_receipts SET message_id = ${row.id}
-        WHERE message_id IS NULL AND provider = ${row.provider} AND provider_message_id = ANY(${row.provider_message_ids}::text[])
-        RETURNING status, provider_message_id, received_at, error
-      )
-      SELECT status, count(DISTINCT provider_message_id)::int AS parts, max(received_at) AS last, max(error) AS error
-      FROM (
-        SELECT status, provider_message_id, received_at, error FROM delivery_receipts WHERE message_id = ${row.id}
-        UNION ALL SELECT * FROM linked
-      ) r
-      GROUP BY status`.execute(tx)
-  ).rows;
-  const failure = seen.find((s) => FAILED.includes(s.status));
-  if (failure) {
-    const failed = await tx
-      .updateTable('outbox_messages')
-      .set({ status: 'failed', final_at: now, updated_at: now, last_error: `receipt ${failure.status}${failure.error ? ` (${failure.error})` : ''}` })
-      .where('id', '=', row.id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await handOver(tx, failed, { hardFailure: HARD.has(failure.status), now, ctx });
-    return 'failed';
-  }
-  const delivered = seen.find((s) => s.status === 'DELIVRD');
-  if (delivered && Number(delivered.parts) >= Math.max(1, row.provider_message_ids.length)) {
-    await tx
-      .updateTable('outbox_messages')
-      .set({ status: 'delivered', delivered_at: delivered.last, final_at: delivered.last, updated_at: now })
-      .where('id', '=', row.id)
-      .execute();
-    return 'delivered';
-  }
-  return 'sent';
-}
-
-/**
- * Stores a receipt once (a repeat changes nothing) and applies it to its message: matched by
- * the outbox id it names, else by provider and provider message id. A receipt for a message
- * whose send is not recorded yet waits, and writeJournal applies it.
- */
-export async function recordReceipt(db: Kysely<DB>, r: ReceiptInput, ctx: FailureContext): Promise<ReceiptResult> {
-  const status = r.status.trim().toUpperCase();
-  const receivedAt = r.receivedAt ?? new Date();
+export async function recordReceipts(db: Kysely<DB>, receipts: readonly ReceiptInput[], ctx: FailureContext): Promise<ReceiptResult[]> {
+  if (receipts.length === 0) return [];
+  const now = new Date();
+  const rows = receipts.map((r) => ({ ...r, status: r.status.trim().toUpperCase(), receivedAt: r.receivedAt ?? now }));
   return db.transaction().execute(async (tx) => {
-    await lockProviderIds(tx, r.provider, [r.providerMessageId]);
-    const stored = await tx
-      .insertInto('delivery_receipts')
-      .values({ provider: r.provider, provider_message_id: r.providerMessageId, status, error: r.error ?? null, raw: r.raw ?? null, received_at: receivedAt })
-      .onConflict((oc) => oc.columns(['provider', 'provider_message_id', 'status']).doNothing())
-      .returning('id')
-      .executeTakeFirst();
-    if (!stored) return { duplicate: true, messageId: null, status: null };
-    let q = tx.selectFrom('outbox_messages').selectAll().forUpdate();
-    q =
-      r.messageId !== undefined
-        ? q.where('id', '=', r.messageId)
-        : q.where('provider', '=', r.provider).where('provider_message_ids', '@>', sql<string[]>`ARRAY[${r.providerMessageId}]::text[]`);
-    const row = await q.executeTakeFirst();
-    if (!row) return { duplicate: false, messageId: null, status: null };
-    await tx.updateTable('delivery_receipts').set({ message_id: row.id }).where('id', '=', stored.id).execute();
-    return { duplicate: false, messageId: row.id, status: await applyReceipts(tx, row, receivedAt, ctx) };
+    await sql`${providerIdLocks(rows.map((r) => ({ provider: r.provider, id: r.providerMessageId })), 'shared')}`.execute(tx);
+    // Inserted in input order: of two equal receipts in one group, the first is the one stored.
+    const stored = await sql<{ provider: string; provider_message_id: string; status: string; message_id: number | null }>`
+      WITH i AS (
+        SELECT * FROM unnest(${rows.map((r) => r.provider)}::text[], ${rows.map((r) => r.providerMessageId)}::text[], ${rows.map((r) => r.status)}::text[],
+          ${rows.map((r) => r.error ?? null)}::text[], ${rows.map((r) => r.raw ?? null)}::text[], ${rows.map((r) => r.receivedAt.toISOString())}::timestamptz[],
+          ${rows.map((r) => r.messageId ?? null)}::bigint[]) WITH ORDINALITY AS t(provider, pmid, status, error, raw, received_at, named, n)
+      )
+      INSERT INTO delivery_receipts (provider, provider_message_id, status, error, raw, received_at, message_id)
+      SELECT provider, pmid, status, error, raw, received_at,
+        CASE WHEN named IS NOT NULL THEN (SELECT o.id FROM outbox_messages o WHERE o.id = named)
+             ELSE (SELECT o.id FROM outbox_messages o WHERE o.provider = i.provider AND o.provider_message_ids @> ARRAY[i.pmid] LIMIT 1) END
+      FROM i ORDER BY n
+      ON CONFLICT (provider, provider_message_id, status) DO NOTHING
+      RETURNING provider, provider_message_id, status, message_id`.execute(tx);
+    const key = (provider: string, id: string, status: string) => `${provider}\u001f${id}\u001f${status}`;
+    const linkedTo = new Map(stored.rows.map((s) => [key(s.provider, s.provider_message_id, s.status), s.message_id === null ? null : Number(s.message_id)]));
+    const touched = [...new Set([...linkedTo.values()].filter((id): id is number => id !== null))].sort((a, b) => a - b);
+    const statusOf = new Map<number, MessageStatus>();
+    if (touched.length > 0) {
+      // Locked before the receipts are read: two groups with receipts of different parts of one
+      // message then settle it one after the other, the second seeing the first's receipts.
+      const locked = await sql<{ id: number; status: MessageStatus }>`
+        SELECT id, status FROM outbox_messages WHERE id = ANY(${touched}::bigint[]) ORDER BY id FOR UPDATE`.execute(tx);
+      for (const m of locked.rows) statusOf.set(Number(m.id), m.status);
+      for (const [id, status] of await settleReceipts(tx, touched, now, ctx)) statusOf.set(id, status);
+    }
+    return rows.map((r): ReceiptResult => {
+      const k = key(r.provider, r.providerMessageId, r.status);
+      if (!linkedTo.has(k)) return { duplicate: true, messageId: null, status: null };
+      const messageId = linkedTo.get(k) ?? null;
+      linkedTo.delete(k); // a second equal receipt in the group is the duplicate
+      return { duplicate: false, messageId, status: messageId === null ? null : (statusOf.get(messageId) ?? null) };
+    });
+  });
+}
+
+/** One receipt, in a transaction of its own (see recordReceipts). */
+export async function recordReceipt(db: Kysely<DB>, r: ReceiptInput, ctx: FailureContext): Promise<ReceiptResult> {
+  const [result] = await recordReceipts(db, [r], ctx);
+  if (result === undefined) throw new Error('recordReceipts returned no result');
+  return result;
+}
+
+// Receipts that arrive while a group is being written go together in the next one. Two groups at a
+// time, so one is being built while the other waits for its commit; they cannot deadlock (locks are
+// taken in order) and may commit in any order, as receipts have none.
+const GROUP = { maxBatch: 500, concurrency: 2 };
+
+/**
+ * recordReceipt for a stream of receipts (an SMPP bind, a gateway's burst of callbacks): each call
+ * resolves once its receipt is committed, with many receipts sharing one transaction. When a
+ * shared transaction fails, each of its receipts is written alone, so one bad receipt fails only
+ * its own call.
+ */
+export function receiptRecorder(db: Kysely<DB>, ctx: FailureContext): (r: ReceiptInput) => Promise<ReceiptResult> {
+  return groupCommit((rs: ReceiptInput[]) => recordReceipts(db, rs, ctx), GROUP);
+}
+
+/**
+ * The sweep: links receipts still waiting whose message is known by now, and settles those
+ * messages. The send's record links them itself, in its own transaction, so this finds only what
+ * that could not see: receipts stored by an older version, or by a provider that reused an id.
+ * Returns how many it linked (at most `limit` a call). Every waiting receipt is looked at on each
+ * call, so call it every few minutes, not in a loop.
+ */
+export async function linkWaitingReceipts(db: Kysely<DB>, ctx: FailureContext, o: { limit?: number } = {}): Promise<number> {
+  return db.transaction().execute(async (tx) => {
+    const linked = await sql<{ message_id: number }>`
+      WITH w AS (
+        SELECT r.id, m.id AS message_id
+        FROM delivery_receipts r
+        CROSS JOIN LATERAL (SELECT o.id FROM outbox_messages o WHERE o.provider = r.provider AND o.provider_message_ids @> ARRAY[r.provider_message_id] LIMIT 1) m
+        WHERE r.message_id IS NULL
+        ORDER BY r.id LIMIT ${o.limit ?? 1000}
+        FOR UPDATE OF r SKIP LOCKED
+      )
+      UPDATE delivery_receipts r SET message_id = w.message_id FROM w WHERE r.id = w.id
+      RETURNING r.message_id`.execute(tx);
+    const ids = [...new Set(linked.rows.map((x) => Number(x.message_id)))].sort((a, b) => a - b);
+    if (ids.length > 0) {
+      await sql`SELECT id FROM outbox_messages WHERE id = ANY(${ids}::bigint[]) ORDER BY id FOR UPDATE`.execute(tx);
+      await settleReceipts(tx, ids, new Date(), ctx);
+    }
+    return linked.rows.length;
   });
 }

@@ -3,7 +3,8 @@ import type { DB } from '../../db/schema.js';
 import type { SendResult } from '../channels/types.js';
 import { handOver, type FailureContext } from './fallback.js';
 import type { OutboxMessage } from './message.js';
-import { applyReceipts, lockProviderIds, messagesWithReceipts, providerIdLocks } from './receipts.js';
+import { providerIdLocks } from './receipts.js';
+import { settleReceipts } from './settle.js';
 import type { AttemptOutcome, MessageStatus } from './tables.js';
 
 // Every write below is conditional on the worker still holding the lease: a worker that hung past
@@ -26,30 +27,29 @@ export interface AttemptStart extends LeaseRef {
  */
 export async function startAttempts(db: Kysely<DB>, o: { provider: string; leaseSeconds: number }, items: readonly AttemptStart[]): Promise<Array<number | null>> {
   const r = await sql<{ id: number; message_id: number }>`
-    WITH locked AS (SELECT 0 AS n), ${attemptStartCtes(o, items)}
+    WITH ${attemptStartCtes(o, items)}
     SELECT id, message_id FROM started`.execute(db);
   const attemptOf = new Map(r.rows.map((a) => [Number(a.message_id), Number(a.id)]));
   return items.map((i) => attemptOf.get(i.messageId) ?? null);
 }
 
-/**
- * The CTEs b, leased and started that record attempt starts; they need a CTE `locked` (one row,
- * n >= 0) before them, which they join so that they touch no row before it has been computed.
- */
+/** The CTEs b, leased and started that record attempt starts (after a WITH, or a CTE and a comma). */
 function attemptStartCtes(o: { provider: string; leaseSeconds: number }, items: readonly AttemptStart[]) {
   return sql`b AS (
       SELECT * FROM unnest(${items.map((i) => i.messageId)}::bigint[], ${items.map((i) => i.workerId)}::text[], ${items.map((i) => i.now.toISOString())}::timestamptz[],
         ${items.map((i) => new Date(i.now.getTime() + o.leaseSeconds * 1000).toISOString())}::timestamptz[],
-        ${items.map((i) => i.msg.subject)}::text[], ${items.map((i) => i.msg.html)}::text[], ${items.map((i) => i.msg.body)}::text[])
-        AS t(id, worker, now, lease_until, subject, html, body)
+        ${items.map((i) => i.msg.subject)}::text[], ${items.map((i) => i.msg.html)}::text[], ${items.map((i) => i.msg.body)}::text[],
+        ${items.map((i) => i.msg.templateVersion)}::int[])
+        AS t(id, worker, now, lease_until, subject, html, body, template_version)
     ), leased AS (
       UPDATE outbox_messages o
       SET attempts = o.attempts + 1, first_attempt_at = COALESCE(o.first_attempt_at, b.now), lease_until = b.lease_until, updated_at = b.now,
           subject = CASE WHEN o.body IS NULL THEN b.subject ELSE o.subject END,
           html = CASE WHEN o.body IS NULL THEN b.html ELSE o.html END,
+          template_version = CASE WHEN o.body IS NULL THEN b.template_version ELSE o.template_version END,
           body = COALESCE(o.body, b.body)
-      FROM b, locked
-      WHERE o.id = b.id AND o.status = 'sending' AND o.leased_by = b.worker AND locked.n >= 0
+      FROM b
+      WHERE o.id = b.id AND o.status = 'sending' AND o.leased_by = b.worker
       RETURNING o.id, o.attempts, b.worker, b.now
     ), started AS (
       INSERT INTO message_attempts (message_id, attempt, worker, provider, started_at)
@@ -72,17 +72,19 @@ export interface SentRecord extends LeaseRef {
 export type JournalEntry = { start: AttemptStart } | { sent: SentRecord };
 
 /**
- * Writes a group of journal entries with one statement, so one commit: the sends accepted and the
- * attempts starting (as startAttempts). A send is recorded while the worker holds the lease, and
- * also when the lease ran out but nobody has claimed the message again yet (which avoids a needless
- * resend). Results in order: the attempt id (or null: lease lost) of a start, the status of a send
- * ('delivered' or 'failed' when receipts came first) or 'lost' (another worker has it now).
+ * Writes a group of journal entries in one transaction: the attempts starting (as startAttempts)
+ * and the sends accepted, with one statement. A send is recorded while the worker holds the lease,
+ * and also when the lease ran out but nobody has claimed the message again yet (which avoids a
+ * needless resend). Results in order: the attempt id (or null: lease lost) of a start, the status of
+ * a send ('delivered' or 'failed' when receipts came first) or 'lost' (another worker has it now).
  *
- * Early receipts, without a transaction around it: the statement takes the provider-id locks
- * (recordReceipt takes them too) before it touches any row and holds them until it commits. A
- * receipt stored before that is either seen by the look-up that follows the commit, or its
- * transaction held the lock, so committed first, and the look-up (a later snapshot) sees it; a
- * receipt stored after waits for the lock, then finds the message sent and applies itself.
+ * Early receipts: the provider-id locks come first, in a statement of their own (recordReceipts
+ * takes them too, shared, and holds them until it commits). The writes that follow see every
+ * receipt committed before, link the waiting ones and apply them, in the same transaction as the
+ * send: there is no moment, not even after a crash, at which a send is recorded and a receipt of
+ * it stored but not linked. A receipt stored later waits for the lock, then finds the message sent
+ * and applies itself. A receipt naming the outbox id (a bounce) locks the message row instead,
+ * which the sent UPDATE waits for: the settling runs after it, in a later snapshot.
  */
 export async function writeJournal(
   db: Kysely<DB>,
@@ -91,55 +93,48 @@ export async function writeJournal(
 ): Promise<Array<number | null | MessageStatus | 'lost'>> {
   const starts = entries.flatMap((e) => ('start' in e ? [e.start] : []));
   const sents = entries.flatMap((e) => ('sent' in e ? [e.sent] : []));
-  const r = await sql<{ kind: 'sent' | 'start'; message_id: number; attempt_id: number | null; ids: string[] | null }>`
-    WITH locked AS (${providerIdLocks(o.provider, sents.flatMap((i) => i.result.providerMessageIds))}), s AS (
-      SELECT * FROM unnest(${sents.map((i) => i.messageId)}::bigint[], ${sents.map((i) => i.attemptId)}::bigint[], ${sents.map((i) => i.workerId)}::text[],
-        ${sents.map((i) => i.now.toISOString())}::timestamptz[], ${sents.map((i) => i.result.answer ?? null)}::text[],
-        ${sents.map((i) => JSON.stringify(i.result.providerMessageIds))}::text[], ${sents.map((i) => i.result.segments ?? null)}::int[],
-        ${sents.map((i) => i.result.encoding ?? null)}::text[], ${sents.map((i) => i.costMinor)}::int[])
-        AS t(id, attempt_id, worker, now, answer, ids, segments, encoding, cost_minor)
-    ), accepted AS (
-      -- Every write below joins locked: it touches no row before all the locks are taken.
-      UPDATE message_attempts a SET outcome = 'accepted', finished_at = s.now, answer = s.answer, error = NULL
-      FROM s, locked WHERE a.id = s.attempt_id AND locked.n >= 0
-    ), sent AS (
-      UPDATE outbox_messages o
-      SET status = 'sent', sent_at = s.now, updated_at = s.now, provider = ${o.provider},
-          provider_message_ids = ARRAY(SELECT jsonb_array_elements_text(s.ids::jsonb)),
-          segments = s.segments, encoding = s.encoding, cost_minor = s.cost_minor,
-          leased_by = NULL, lease_until = NULL, last_error = NULL
-      FROM s, locked
-      WHERE o.id = s.id AND ((o.status = 'sending' AND o.leased_by = s.worker) OR o.status = 'queued') AND locked.n >= 0
-      RETURNING o.id, o.provider_message_ids
-    ), ${attemptStartCtes(o, starts)}
-    SELECT 'sent' AS kind, id AS message_id, NULL::bigint AS attempt_id, provider_message_ids AS ids FROM sent
-    UNION ALL
-    SELECT 'start', message_id, id, NULL FROM started`.execute(db);
-  const attemptOf = new Map<number, number>();
-  const sent: Array<{ id: number; provider_message_ids: string[] }> = [];
-  for (const x of r.rows) {
-    if (x.kind === 'start') attemptOf.set(Number(x.message_id), Number(x.attempt_id));
-    else sent.push({ id: Number(x.message_id), provider_message_ids: x.ids ?? [] });
-  }
-  // Rare: receipts that came before the send was recorded (or that name the outbox id) are applied
-  // now, in a transaction that takes the same locks again.
-  const applied = new Map<number, MessageStatus>();
-  const early = await messagesWithReceipts(db, o.provider, sent);
-  if (early.size > 0) {
-    await db.transaction().execute(async (tx) => {
-      // The locks first, then the rows, in the order recordReceipt takes them.
-      await lockProviderIds(tx, o.provider, sent.filter((x) => early.has(x.id)).flatMap((x) => x.provider_message_ids));
-      const rows = await tx.selectFrom('outbox_messages').selectAll().where('id', 'in', [...early]).orderBy('id').forUpdate().execute();
-      for (const row of rows) {
-        const item = sents.find((i) => i.messageId === row.id);
-        applied.set(row.id, await applyReceipts(tx, row, item?.now ?? new Date(), o.ctx));
-      }
-    });
-  }
-  const sentIds = new Set(sent.map((x) => x.id));
-  return entries.map((e) =>
-    'start' in e ? (attemptOf.get(e.start.messageId) ?? null) : sentIds.has(e.sent.messageId) ? (applied.get(e.sent.messageId) ?? 'sent') : 'lost',
-  );
+  if (sents.length === 0) return startAttempts(db, o, starts);
+  const { attemptOf, statusOf } = await db.transaction().execute(async (tx) => {
+    await sql`${providerIdLocks(sents.flatMap((i) => i.result.providerMessageIds.map((id) => ({ provider: o.provider, id }))), 'exclusive')}`.execute(tx);
+    const r = await sql<{ kind: 'sent' | 'start'; message_id: number; attempt_id: number | null }>`
+      WITH s AS (
+        SELECT * FROM unnest(${sents.map((i) => i.messageId)}::bigint[], ${sents.map((i) => i.attemptId)}::bigint[], ${sents.map((i) => i.workerId)}::text[],
+          ${sents.map((i) => i.now.toISOString())}::timestamptz[], ${sents.map((i) => i.result.answer ?? null)}::text[],
+          ${sents.map((i) => JSON.stringify(i.result.providerMessageIds))}::text[], ${sents.map((i) => i.result.segments ?? null)}::int[],
+          ${sents.map((i) => i.result.encoding ?? null)}::text[], ${sents.map((i) => i.costMinor)}::int[])
+          AS t(id, attempt_id, worker, now, answer, ids, segments, encoding, cost_minor)
+      ), accepted AS (
+        UPDATE message_attempts a SET outcome = 'accepted', finished_at = s.now, answer = s.answer, error = NULL
+        FROM s WHERE a.id = s.attempt_id
+      ), sent AS (
+        UPDATE outbox_messages o
+        SET status = 'sent', sent_at = s.now, updated_at = s.now, provider = ${o.provider},
+            provider_message_ids = ARRAY(SELECT jsonb_array_elements_text(s.ids::jsonb)),
+            segments = s.segments, encoding = s.encoding, cost_minor = s.cost_minor,
+            leased_by = NULL, lease_until = NULL, last_error = NULL
+        FROM s
+        WHERE o.id = s.id AND ((o.status = 'sending' AND o.leased_by = s.worker) OR o.status = 'queued')
+        RETURNING o.id, o.provider_message_ids
+      ), linked AS (
+        UPDATE delivery_receipts r SET message_id = sent.id
+        FROM sent
+        WHERE r.message_id IS NULL AND r.provider = ${o.provider} AND r.provider_message_id = ANY(sent.provider_message_ids)
+      ), ${attemptStartCtes(o, starts)}
+      SELECT 'sent' AS kind, id AS message_id, NULL::bigint AS attempt_id FROM sent
+      UNION ALL
+      SELECT 'start', message_id, id FROM started`.execute(tx);
+    const attemptOf = new Map<number, number>();
+    const sent: number[] = [];
+    for (const x of r.rows) {
+      if (x.kind === 'start') attemptOf.set(Number(x.message_id), Number(x.attempt_id));
+      else sent.push(Number(x.message_id));
+    }
+    // The rows are locked by the sent UPDATE; this later statement sees the receipts it linked.
+    const statusOf = await settleReceipts(tx, sent, sents[0]?.now ?? new Date(), o.ctx);
+    for (const id of sent) if (!statusOf.has(id)) statusOf.set(id, 'sent');
+    return { attemptOf, statusOf };
+  });
+  return entries.map((e) => ('start' in e ? (attemptOf.get(e.start.messageId) ?? null) : (statusOf.get(e.sent.messageId) ?? 'lost')));
 }
 
 /** A transient failure: back in the queue until `notBefore`. */
