@@ -40,8 +40,13 @@ function copySql(table: string, columns: readonly string[], from: string): strin
 
 function openPostgres(url: string, poolSize: number, logger: Logger): Database {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, idleTimeoutMillis: 30_000 });
-  // An idle pooled client emits 'error' when the server goes away; unhandled, it would crash the process.
-  pool.on('error', (err) => logger.warn({ err }, 'idle PostgreSQL connection lost'));
+  // A pooled client emits 'error' when the server goes away (a restart, a failover); unhandled, it
+  // would crash the process. The pool listens only while a client is idle (and then drops it), so
+  // each client also gets a listener of its own for while it is in use: the query running on it
+  // fails with the same error, and the pool drops the client when it is released.
+  // The message only: the pool hangs the whole client on the error.
+  pool.on('error', (err) => logger.warn({ error: err.message }, 'idle PostgreSQL connection lost'));
+  pool.on('connect', (client) => client.on('error', (err) => logger.debug({ error: err.message }, 'PostgreSQL connection lost while in use')));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return {
     kind: 'postgres',

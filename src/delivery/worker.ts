@@ -6,13 +6,14 @@ import { nextWindowOpen, withinDailyWindow } from '../dunning/calendar/index.js'
 import { silentLogger, type Logger } from '../log.js';
 import { DeliveryError, type Channel, type SendResult } from './channels/types.js';
 import type { DeliveryConfig } from './config.js';
-import { guards as registeredGuards, whyNotWantedMany, type GuardMap } from './guards.js';
-import { claimBatch, deferUntilOpen, reclaimExpiredLeases } from './outbox/claim.js';
+import { whyNotWantedMany, type GuardMap } from './guards.js';
+import { claimBatch, deferUntilOpen, reclaimExpiredLeases, releaseLeases } from './outbox/claim.js';
 import type { FailureContext } from './outbox/fallback.js';
 import { toMessage, type OutboxMessage, type OutboxRow, type Renderer } from './outbox/message.js';
 import { pacer, type Pacer } from './outbox/pacing.js';
 import { groupCommit } from './outbox/group-commit.js';
 import { markFailed, markRetry, settleUnsent, writeJournal, type JournalEntry, type Unsent } from './outbox/record.js';
+import { backoffDelay } from './smpp/backoff.js';
 import type { AttemptOutcome, MessageStatus } from './outbox/tables.js';
 import { countSms } from './text/segments.js';
 
@@ -23,8 +24,8 @@ export interface WorkerOptions {
   config: DeliveryConfig;
   /** Renders texts of messages enqueued without them, and of fallback messages. */
   render: Renderer;
-  /** Guards by message kind; default: the ones registered with registerGuard. */
-  guards?: GuardMap;
+  /** Asked right before sending, by message kind (the composition root's one map). */
+  guards: GuardMap;
   /** The clock for due times, quiet hours, leases and timestamps (tests move it). */
   now?: () => Date;
   logger?: Logger;
@@ -41,6 +42,8 @@ interface Lane {
   maxHeld: number;
   /** Its last claim found nothing due: not asked again before this (performance.now()), unless forced. */
   dryUntil: number;
+  /** When its queue was last looked through for messages past their retry age (provider down). */
+  sweptAt: number;
   /** The journal of attempts started and sends accepted: see JOURNAL. */
   record: (e: JournalEntry) => Promise<number | null | MessageStatus | 'lost'>;
 }
@@ -58,6 +61,13 @@ const GROUP_VET = { maxBatch: 500, concurrency: 2 };
 // longer for its window slot and its token (a slow provider, a low rate) is asked about again.
 const VERDICT_FRESH_MS = 1000;
 const HELD_PER_SLOT = 10;
+// While claiming fails (the database restarts, fails over, is unreachable), it is tried again after
+// a back-off capped low: a database that is back is used again within seconds, as it was before.
+const DB_RETRY_MIN_MS = 250;
+const DB_RETRY_MAX_MS = 2000;
+// While a provider is down its messages are not claimed; this often its queue is looked through for
+// those past their retry age, which then go to their next channel as a failed send would.
+const SWEEP_MS = 5000;
 
 /**
  * Sends due outbox messages: claims them in batches under a lease, checks right before each send
@@ -79,12 +89,17 @@ export class Worker {
   private signalled = false;
   private wake: (() => void) | null = null;
   private lastReclaim = -Infinity;
+  /** Rounds of claiming in a row that failed, and since when (performance.now()). */
+  private claimFailures = 0;
+  private failingSince = 0;
+  /** Claimed messages whose record failed: back to the queue as soon as the database answers. */
+  private readonly orphans = new Set<number>();
   /** Why each message is no longer wanted (null: still wanted), asked for groups of messages. */
   private readonly unwanted: (msg: OutboxMessage) => Promise<string | null>;
 
   constructor(private readonly o: WorkerOptions) {
     this.id = o.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-    this.guards = o.guards ?? registeredGuards;
+    this.guards = o.guards;
     this.now = o.now ?? (() => new Date());
     this.log = (o.logger ?? silentLogger).child({ worker: this.id });
     this.failure = { render: o.render, hardFailureThreshold: o.config.hardFailureThreshold };
@@ -109,6 +124,7 @@ export class Worker {
         held: 0,
         maxHeld,
         dryUntil: 0,
+        sweptAt: -Infinity,
         record: groupCommit((entries: JournalEntry[]) => writeJournal(o.db, { ...provider, ctx: this.failure }, entries), JOURNAL),
       };
     });
@@ -162,16 +178,17 @@ export class Worker {
         let more = false;
         try {
           const now = this.now();
+          if (this.orphans.size > 0) await this.releaseOrphans(now);
           if (performance.now() - this.lastReclaim >= this.o.config.pollIntervalMs) {
             this.lastReclaim = performance.now();
             const r = await reclaimExpiredLeases(this.o.db, now);
             if (r.reclaimed > 0) this.log.warn(r, 'took over messages whose lease expired');
           }
           for (const lane of this.lanes) more = (await this.fill(lane, now, everyLane)) || more;
+          this.claimed();
         } catch (err) {
           if (untilIdle) throw err;
-          this.log.error({ err }, 'claiming failed; trying again');
-          await this.pause(this.o.config.pollIntervalMs);
+          await this.backOff(err);
           continue;
         }
         if (more) {
@@ -192,6 +209,38 @@ export class Worker {
     }
   }
 
+  /** A round of claiming failed: logged once, then tried again with capped back-off. */
+  private async backOff(err: unknown): Promise<void> {
+    const n = this.claimFailures++;
+    if (n === 0) {
+      this.failingSince = performance.now();
+      this.log.error({ err }, 'claiming failed (is the database reachable?): nothing is claimed until it answers; trying again with back-off');
+    } else {
+      this.log.debug({ err, failures: this.claimFailures }, 'claiming failed again');
+    }
+    // Messages finishing meanwhile wake the loop (room to claim): only stop() may cut this short.
+    const until = performance.now() + backoffDelay(n, DB_RETRY_MIN_MS, DB_RETRY_MAX_MS, this.o.random);
+    while (!this.stopping && performance.now() < until) await this.pause(until - performance.now());
+  }
+
+  private claimed(): void {
+    if (this.claimFailures === 0) return;
+    this.log.warn({ failures: this.claimFailures, downMs: Math.round(performance.now() - this.failingSince) }, 'claiming works again: sending resumes');
+    this.claimFailures = 0;
+  }
+
+  /**
+   * Messages whose record failed go back to the queue (an attempt left open is closed as 'unknown',
+   * as a take-over would). One this worker claimed again meanwhile (its lease ran out) is its own again.
+   */
+  private async releaseOrphans(now: Date): Promise<void> {
+    const ids = [...this.orphans].filter((id) => !this.heldIds.has(id));
+    for (const id of this.orphans) if (this.heldIds.has(id)) this.orphans.delete(id);
+    const r = await releaseLeases(this.o.db, { ids, workerId: this.id, now });
+    for (const id of ids) this.orphans.delete(id);
+    if (r.reclaimed > 0) this.log.warn(r, 'messages whose record had failed are back in the queue');
+  }
+
   /**
    * Claims for one lane once a quarter of it is empty (early enough that the claim and its guard
    * query are done before the window runs dry); true when it got all it asked for, so more may be due.
@@ -207,6 +256,10 @@ export class Worker {
     const window = this.o.config.sendWindows[type];
     const open = window === null || withinDailyWindow(now, window.from, window.to);
     if (window !== null && !open) await deferUntilOpen(this.o.db, type, nextWindowOpen(now, window.from, window.to), now);
+    if (lane.channel.available?.() === false) {
+      await this.sweep(lane, now);
+      return false;
+    }
     const rows = await claimBatch(this.o.db, { channel: type, limit: room, workerId: this.id, now, leaseSeconds: this.o.config.leaseSeconds, urgentOnly: !open });
     // A message re-claimed after its lease ran out while this worker still held it: the first copy sends it.
     for (const row of rows) if (!this.heldIds.has(row.id)) this.spawn(lane, row);
@@ -214,11 +267,30 @@ export class Worker {
     return rows.length === room;
   }
 
-  private spawn(lane: Lane, row: OutboxRow): void {
+  /**
+   * The provider of the lane is down: its messages past their retry age (counted from the first
+   * attempt, or from when they fell due if never tried) are claimed only to fail them over.
+   */
+  private async sweep(lane: Lane, now: Date): Promise<void> {
+    if (performance.now() - lane.sweptAt < SWEEP_MS) return;
+    lane.sweptAt = performance.now();
+    const room = lane.maxHeld - lane.held;
+    const waitingSince = new Date(now.getTime() - this.o.config.maxRetryAgeMs);
+    const rows = await claimBatch(this.o.db, { channel: lane.channel.channel, limit: room, workerId: this.id, now, leaseSeconds: this.o.config.leaseSeconds, urgentOnly: false, waitingSince });
+    for (const row of rows) if (!this.heldIds.has(row.id)) this.spawn(lane, row, (r) => this.giveUp(lane, r));
+    if (rows.length === room) lane.sweptAt = -Infinity;
+  }
+
+  private spawn(lane: Lane, row: OutboxRow, work: (row: OutboxRow) => Promise<void> = (r) => this.process(lane, r)): void {
     lane.held++;
     this.heldIds.add(row.id);
-    const task: Promise<void> = this.process(lane, row)
-      .catch((err: unknown) => this.log.error({ err, messageId: row.id }, 'recording a message failed; it is retried when its lease expires'))
+    const task: Promise<void> = work(row)
+      .catch((err: unknown) => {
+        // Mostly the database gone away: logged once for all the messages it strands.
+        if (this.orphans.size === 0) this.log.error({ err, messageId: row.id }, 'recording a message failed; it goes back to the queue once the database answers');
+        else this.log.debug({ err, messageId: row.id }, 'recording a message failed');
+        this.orphans.add(row.id);
+      })
       .finally(() => {
         lane.held--;
         this.heldIds.delete(row.id);
@@ -260,9 +332,10 @@ export class Worker {
     // that dies therefore leaves at most `window` attempts open, that may have gone without a
     // record, so a take-over resends at most that many twice.
     try {
-      if (this.stopping) return await settleUnsent(db, { ...this.ref(msg.id), outcome: { status: 'queued' } });
+      // Stopping, or the provider went down while the message waited: back in the queue, no attempt spent.
+      if (this.mustWait(lane)) return await settleUnsent(db, { ...this.ref(msg.id), outcome: { status: 'queued' } });
       await lane.pacer.bucket.take();
-      if (this.stopping) return await settleUnsent(db, { ...this.ref(msg.id), outcome: { status: 'queued' } });
+      if (this.mustWait(lane)) return await settleUnsent(db, { ...this.ref(msg.id), outcome: { status: 'queued' } });
       const unsent = await this.vet(msg, performance.now() - asked > VERDICT_FRESH_MS);
       if (unsent) return await settleUnsent(db, { ...this.ref(msg.id), outcome: unsent });
       const started = this.now();
@@ -276,10 +349,31 @@ export class Worker {
         error = e;
       }
       if (result) await this.recordSent(lane, msg, attemptId, result, release);
-      else await this.recordFailure(msg, attemptId, error, msg.firstAttemptAt ?? started);
+      else await this.recordFailure(lane, msg, attemptId, error, msg.firstAttemptAt ?? started);
     } finally {
       release();
     }
+  }
+
+  private mustWait(lane: Lane): boolean {
+    return this.stopping || lane.channel.available?.() === false;
+  }
+
+  /** A message past its retry age while its provider is down: fails over like a failed send, unless no longer wanted. */
+  private async giveUp(lane: Lane, row: OutboxRow): Promise<void> {
+    const ref = this.ref(row.id);
+    let msg: OutboxMessage;
+    try {
+      msg = toMessage(row, this.o.render);
+    } catch (e) {
+      await this.fail({ ...ref, attemptId: null, outcome: 'permanent', error: `cannot render: ${(e as Error).message}`, hardFailure: false });
+      return;
+    }
+    const unsent = await this.vet(msg, true);
+    if (unsent) return await settleUnsent(this.o.db, { ...ref, outcome: unsent });
+    const since = (row.first_attempt_at ?? row.not_before).toISOString();
+    const error = `${lane.channel.name} unavailable: waiting since ${since}, giving up`;
+    await this.fail({ ...ref, attemptId: null, outcome: 'transient', error, hardFailure: false });
   }
 
   /**
@@ -314,7 +408,7 @@ export class Worker {
     if (status === 'lost') this.log.warn({ messageId: msg.id }, 'sent after another worker took the message over: it may be sent twice');
   }
 
-  private async recordFailure(msg: OutboxMessage, attemptId: number, error: unknown, firstAttemptAt: Date): Promise<void> {
+  private async recordFailure(lane: Lane, msg: OutboxMessage, attemptId: number, error: unknown, firstAttemptAt: Date): Promise<void> {
     const { db, config } = this.o;
     const ref = this.ref(msg.id);
     const d = error instanceof DeliveryError ? error : null;
@@ -328,6 +422,12 @@ export class Worker {
     if (ref.now.getTime() - firstAttemptAt.getTime() >= config.maxRetryAgeMs) {
       const error = `${text} (retried since ${firstAttemptAt.toISOString()}, giving up)`;
       await this.fail({ ...ref, attemptId, outcome, error, hardFailure: false });
+      return;
+    }
+    // The provider went down under the send (the session lost): not the message's fault, so no
+    // back-off; it is not claimed again until the provider is back.
+    if (lane.channel.available?.() === false) {
+      await markRetry(db, { ...ref, attemptId, outcome, error: text, notBefore: ref.now });
       return;
     }
     const exp = Math.min(config.retryMaxDelayMs, config.retryBaseDelayMs * 2 ** msg.attempts);

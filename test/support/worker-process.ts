@@ -13,7 +13,12 @@ export interface WorkerProcess {
 
 /** Starts `node --import tsx src/cli/main.ts worker` with the given environment on top of ours. */
 export function startWorkerProcess(env: Record<string, string>): WorkerProcess {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker'], {
+  return startCliProcess(['worker'], env);
+}
+
+/** Starts `node --import tsx src/cli/main.ts <args>` (`start`, say) the same way. */
+export function startCliProcess(args: readonly string[], env: Record<string, string>): WorkerProcess {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

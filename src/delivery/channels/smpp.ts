@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import type { Logger } from '../../log.js';
 import type { FailureContext } from '../outbox/fallback.js';
-import { recordReceipt } from '../outbox/receipts.js';
+import { receiptRecorder } from '../outbox/receipts.js';
 import { SmppSession, type SmppSessionOptions } from '../smpp/session.js';
 import { isSmppError } from '../smpp/errors.js';
 import { splitSms } from '../text/segments.js';
@@ -14,7 +14,7 @@ export function smsText(body: string, payload: Record<string, unknown>): string 
   return payload.transliterate === true ? toGsmSafe(body) : body;
 }
 
-export interface SmppChannelOptions extends SmppSessionOptions {
+export interface SmppChannelOptions extends Omit<SmppSessionOptions, 'onReceipt'> {
   name: string;
   readyTimeoutMs: number;
   db: Kysely<DB>;
@@ -23,19 +23,22 @@ export interface SmppChannelOptions extends SmppSessionOptions {
 }
 
 /**
- * SMS over SMPP: one transceiver session that also brings the delivery receipts, which are stored
- * (and matched, even when they come before the submit_sm_resp) as they arrive.
+ * SMS over SMPP: one transceiver session that also brings the delivery receipts. They are stored
+ * (and matched, even when they come before the submit_sm_resp) in groups, and each is acknowledged
+ * to the SMSC once its group has committed.
  */
 export function smppChannel(o: SmppChannelOptions): Channel {
-  const session = new SmppSession(o);
-  session.on('receipt', (r) => {
-    recordReceipt(o.db, { provider: o.name, providerMessageId: r.messageId, status: r.stat, error: r.err ?? null, raw: r.raw }, o.failure).catch((err: unknown) =>
-      o.logger.error({ err, messageId: r.messageId }, 'could not store an SMPP receipt'),
-    );
+  const record = receiptRecorder(o.db, o.failure);
+  const session = new SmppSession({
+    ...o,
+    onReceipt: async (r) => {
+      await record({ provider: o.name, providerMessageId: r.messageId, status: r.stat, error: r.err ?? null, raw: r.raw });
+    },
   });
   return {
     name: o.name,
     channel: 'sms',
+    available: () => session.bound,
     async start() {
       session.start();
       await session.ready(o.readyTimeoutMs).catch((err: unknown) => o.logger.warn({ err }, 'SMSC not reachable yet; the session keeps trying'));

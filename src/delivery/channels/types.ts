@@ -26,6 +26,11 @@ export interface Channel {
   channel: Exclude<ChannelType, 'letter'>;
   /** Resolves when the provider accepted the message; rejects with a DeliveryError otherwise. */
   send(msg: OutboxMessage): Promise<SendResult>;
+  /**
+   * False while the provider cannot be reached (an SMPP session not bound): the worker then claims
+   * none of its messages, so they wait without spending retries. Absent: always available.
+   */
+  available?(): boolean;
   start?(): Promise<void>;
   stop?(): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import type { OutboxRow } from './message.js';
 import type { ChannelType } from './tables.js';
@@ -11,6 +11,8 @@ export interface ClaimOptions {
   leaseSeconds: number;
   /** Only messages a customer is waiting for (the channel is in its quiet hours). */
   urgentOnly: boolean;
+  /** Only messages first tried (or, never tried, due) at or before this: those past their retry age. */
+  waitingSince?: Date;
 }
 
 /**
@@ -26,6 +28,7 @@ export async function claimBatch(db: Kysely<DB>, o: ClaimOptions): Promise<Outbo
     FROM (
       SELECT id FROM outbox_messages
       WHERE status = 'queued' AND channel = ${o.channel} AND not_before <= ${o.now} AND (urgent OR NOT ${o.urgentOnly})
+        ${o.waitingSince === undefined ? sql`` : sql`AND COALESCE(first_attempt_at, not_before) <= ${o.waitingSince}`}
       ORDER BY urgent DESC, not_before, id
       LIMIT ${o.limit}
       FOR UPDATE SKIP LOCKED
@@ -41,20 +44,30 @@ export async function claimBatch(db: Kysely<DB>, o: ClaimOptions): Promise<Outbo
  * resend that follows may be a duplicate, bounded by what that worker had in flight.
  */
 export async function reclaimExpiredLeases(db: Kysely<DB>, now: Date): Promise<{ reclaimed: number; unknownAttempts: number }> {
+  const expired = sql`SELECT id, leased_by FROM outbox_messages WHERE status = 'sending' AND lease_until < ${now} FOR UPDATE SKIP LOCKED`;
+  return requeue(db, expired, now, sql`'lease of ' || expired.leased_by || ' expired'`);
+}
+
+/**
+ * Puts back in the queue, at once, messages this worker still leases but whose record failed (the
+ * database went away): as a take-over after their lease would, without waiting for it to run out.
+ */
+export async function releaseLeases(db: Kysely<DB>, o: { ids: readonly number[]; workerId: string; now: Date }): Promise<{ reclaimed: number; unknownAttempts: number }> {
+  if (o.ids.length === 0) return { reclaimed: 0, unknownAttempts: 0 };
+  const mine = sql`SELECT id, leased_by FROM outbox_messages WHERE id = ANY(${o.ids}::bigint[]) AND status = 'sending' AND leased_by = ${o.workerId} FOR UPDATE`;
+  return requeue(db, mine, o.now, sql`expired.leased_by || ' could not record its work'`);
+}
+
+async function requeue(db: Kysely<DB>, which: RawBuilder<unknown>, now: Date, why: RawBuilder<unknown>): Promise<{ reclaimed: number; unknownAttempts: number }> {
   const r = await sql<{ reclaimed: number; unknown_attempts: number }>`
-    WITH expired AS (
-      SELECT id, leased_by FROM outbox_messages
-      WHERE status = 'sending' AND lease_until < ${now}
-      FOR UPDATE SKIP LOCKED
-    ), requeued AS (
+    WITH expired AS (${which}), requeued AS (
       UPDATE outbox_messages m
-      SET status = 'queued', leased_by = NULL, lease_until = NULL, updated_at = ${now},
-          last_error = 'lease of ' || expired.leased_by || ' expired'
+      SET status = 'queued', leased_by = NULL, lease_until = NULL, updated_at = ${now}, last_error = ${why}
       FROM expired WHERE m.id = expired.id
       RETURNING m.id
     ), closed AS (
       UPDATE message_attempts a
-      SET outcome = 'unknown', finished_at = ${now}, error = 'lease of ' || expired.leased_by || ' expired during the attempt: it may have been sent'
+      SET outcome = 'unknown', finished_at = ${now}, error = ${why} || ' during the attempt: it may have been sent'
       FROM expired WHERE a.message_id = expired.id AND a.outcome IS NULL
       RETURNING a.id
     )
