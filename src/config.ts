@@ -38,6 +38,10 @@ export const settings = {
     secret,
   },
   DATABASE_POOL_SIZE: { schema: z.coerce.number().int().min(1).max(200).default(10), doc: 'Connections per process (PostgreSQL only).' },
+  DATABASE_WAIT_SECONDS: {
+    schema: z.coerce.number().int().min(0).max(86_400).default(60),
+    doc: 'How long a command waits at start for an unreachable PostgreSQL (retrying with back-off) before it gives up; 0 = not at all.',
+  },
   IZVESTIE_DATA_DIR: { schema: z.string().min(1).default('./data'), doc: 'Directory of the embedded database (locked to one process).' },
   IZVESTIE_API_KEYS: {
     schema: z
@@ -154,6 +158,8 @@ export type DatabaseConfig =
 export interface Config {
   http: { host: string; port: number; publicUrl: string; trustProxy: boolean };
   database: DatabaseConfig;
+  /** Seconds to wait at start for PostgreSQL to answer; 0: fail at once. */
+  databaseWaitSeconds: number;
   apiKeys: ReadonlyArray<{ name: string; key: string }>;
   demo: { mode: 'auto' | 'on' | 'off'; customers: number };
   import: { maxReportedErrors: number };
@@ -293,6 +299,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     database: r.DATABASE_URL
       ? { kind: 'postgres', url: r.DATABASE_URL, poolSize: r.DATABASE_POOL_SIZE }
       : { kind: 'pglite', dataDir: r.IZVESTIE_DATA_DIR },
+    databaseWaitSeconds: r.DATABASE_WAIT_SECONDS,
     apiKeys: r.IZVESTIE_API_KEYS,
     demo: { mode: r.IZVESTIE_DEMO_DATA, customers: r.IZVESTIE_DEMO_CUSTOMERS },
     import: { maxReportedErrors: r.IMPORT_MAX_REPORTED_ERRORS },
