@@ -16,14 +16,29 @@ export interface SmscBehaviour {
   throttleAll: boolean;
   /** When non-zero, every submit_sm is answered with this command_status. */
   failStatus: number;
-  /** Receipts for submits with registered_delivery: none, after the resp, before it, or twice after. */
-  receipts: 'none' | 'after' | 'before-resp' | 'twice';
+  /**
+   * Receipts for submits with registered_delivery: none, after the resp, before it, twice after, or
+   * 'some-before': before the resp for every other submit, after it for the rest.
+   */
+  receipts: 'none' | 'after' | 'before-resp' | 'twice' | 'some-before';
   /** Put the receipted_message_id and message_state TLVs in receipts (else only the text says). */
   receiptTlv: boolean;
   receiptStat: string;
   ignoreEnquireLink: boolean;
   /** Destinations (as on the wire, without '+') whose submit_sm are never answered. */
   neverAnswer: string[];
+  /**
+   * As a real SMSC: a receipt answered with an error status, or left unanswered when its connection
+   * closed, is sent again (on any bound session, after redeliverDelayMs).
+   */
+  redeliverReceipts: boolean;
+  redeliverDelayMs: number;
+}
+
+export interface ReceiptAnswer {
+  messageId: string;
+  /** The command_status of the deliver_sm_resp. */
+  commandStatus: number;
 }
 
 export interface SubmittedSm {
@@ -63,6 +78,10 @@ export interface Smsc {
   readonly enquireLinksReceived: number;
   /** deliver_sm_resp received for deliver_sm this SMSC sent. */
   readonly deliverSmAcks: number;
+  /** Receipts sent (deliver_sm, repeats and redeliveries included). */
+  readonly receiptsSent: number;
+  /** Every deliver_sm_resp for a receipt, in arrival order. */
+  readonly receiptAnswers: ReceiptAnswer[];
   /** Most submit_sm ever awaiting their resp at once. */
   readonly maxInFlight: number;
   setBehaviour(b: Partial<SmscBehaviour>): void;
@@ -90,6 +109,8 @@ const DEFAULTS: SmscBehaviour = {
   receiptStat: 'DELIVRD',
   ignoreEnquireLink: false,
   neverAnswer: [],
+  redeliverReceipts: false,
+  redeliverDelayMs: 50,
 };
 
 type RawSubmit = Omit<SubmittedSm, 'messageId' | 'commandStatus'>;
@@ -168,6 +189,11 @@ export async function startSmsc(initial: Partial<SmscBehaviour> = {}): Promise<S
   let inFlight = 0;
   let maxInFlight = 0;
   let nextId = 0;
+  let receiptsSent = 0;
+  const receiptAnswers: ReceiptAnswer[] = [];
+  // Receipts sent and not answered yet, per session; and those waiting for a bound session.
+  const unanswered = new Map<Session, Map<number, SubmittedSm>>();
+  const toRedeliver: SubmittedSm[] = [];
 
   function later(ms: number, f: () => void): void {
     const t = setTimeout(() => {
@@ -177,22 +203,42 @@ export async function startSmsc(initial: Partial<SmscBehaviour> = {}): Promise<S
     timers.add(t);
   }
 
+  function redeliver(sm: SubmittedSm): void {
+    later(b.redeliverDelayMs, () => {
+      const [session] = bound;
+      if (session === undefined) toRedeliver.push(sm);
+      else sendReceipt(session, sm);
+    });
+  }
+
   function sendReceipt(session: Session, sm: SubmittedSm): void {
+    receiptsSent++;
     const now = new Date();
     const text = `id:${sm.messageId} sub:001 dlvrd:001 submit date:${smppTime(now)} done date:${smppTime(now)} stat:${b.receiptStat} err:000 text:`;
     const tlvs = b.receiptTlv ? { receipted_message_id: sm.messageId, message_state: 2 } : {};
-    session.send(
-      new smpp.PDU('deliver_sm', {
-        source_addr_ton: 1,
-        source_addr_npi: 1,
-        source_addr: sm.destination_addr,
-        destination_addr: sm.source_addr,
-        esm_class: 0x04,
-        data_coding: 0,
-        short_message: Buffer.from(text, 'latin1'),
-        ...tlvs,
-      }),
-    );
+    const pdu = new smpp.PDU('deliver_sm', {
+      source_addr_ton: 1,
+      source_addr_npi: 1,
+      source_addr: sm.destination_addr,
+      destination_addr: sm.source_addr,
+      esm_class: 0x04,
+      data_coding: 0,
+      short_message: Buffer.from(text, 'latin1'),
+      ...tlvs,
+    });
+    const sent = session.send(pdu, (resp: PDU) => {
+      unanswered.get(session)?.delete(resp.sequence_number);
+      receiptAnswers.push({ messageId: sm.messageId, commandStatus: resp.command_status });
+      if (resp.command_status !== 0 && b.redeliverReceipts) redeliver(sm);
+    });
+    if (!sent) {
+      if (b.redeliverReceipts) redeliver(sm);
+      return;
+    }
+    // send() has numbered the PDU; its answer cannot have come yet.
+    const open = unanswered.get(session) ?? new Map<number, SubmittedSm>();
+    unanswered.set(session, open);
+    open.set(pdu.sequence_number, sm);
   }
 
   function onSubmit(session: Session, pdu: PDU, raw: Buffer | undefined): void {
@@ -212,13 +258,14 @@ export async function startSmsc(initial: Partial<SmscBehaviour> = {}): Promise<S
     inFlight++;
     owed.set(session, (owed.get(session) ?? 0) + 1);
     maxInFlight = Math.max(maxInFlight, inFlight);
-    if (receipts === 'before-resp') sendReceipt(session, sm);
+    const before = receipts === 'before-resp' || (receipts === 'some-before' && n % 2 === 1);
+    if (before) sendReceipt(session, sm);
     const respond = (): void => {
       if (!sessions.has(session)) return; // the connection is gone, and with it the debt
       inFlight--;
       owed.set(session, (owed.get(session) ?? 1) - 1);
       session.send(pdu.response(commandStatus ? { command_status: commandStatus } : { message_id: sm.messageId }));
-      if (receipts === 'after' || receipts === 'twice') sendReceipt(session, sm);
+      if (receipts === 'after' || receipts === 'twice' || (receipts === 'some-before' && !before)) sendReceipt(session, sm);
       if (receipts === 'twice') sendReceipt(session, sm);
     };
     if (b.neverAnswer.includes(sm.destination_addr)) return;
@@ -235,6 +282,8 @@ export async function startSmsc(initial: Partial<SmscBehaviour> = {}): Promise<S
       bound.delete(session);
       inFlight -= owed.get(session) ?? 0;
       owed.delete(session);
+      for (const sm of unanswered.get(session)?.values() ?? []) if (b.redeliverReceipts) redeliver(sm);
+      unanswered.delete(session);
     });
     session.on('pdu', (pdu: PDU) => {
       const raw = nextFrame();
@@ -246,6 +295,7 @@ export async function startSmsc(initial: Partial<SmscBehaviour> = {}): Promise<S
             bound.add(session);
             bindCommands.push(pdu.command);
             session.send(pdu.response({ system_id: 'SIMSC' }));
+            for (const sm of toRedeliver.splice(0)) sendReceipt(session, sm);
           } else {
             session.send(pdu.response({ command_status: status.ESME_RINVPASWD }));
             session.close();
@@ -323,6 +373,10 @@ export async function startSmsc(initial: Partial<SmscBehaviour> = {}): Promise<S
     get deliverSmAcks() {
       return acks;
     },
+    get receiptsSent() {
+      return receiptsSent;
+    },
+    receiptAnswers,
     get maxInFlight() {
       return maxInFlight;
     },

@@ -43,6 +43,11 @@ export interface SmppSessionOptions {
   reconnectMaxMs: number;
   /** IANA zone of the SMSC's clock, for the "done date" of receipts. Default: UTC. */
   receiptTimeZone?: string;
+  /**
+   * Keeps a delivery receipt durably. Its deliver_sm_resp is written only when this resolves; when
+   * it rejects, the receipt is refused with ESME_RX_T_APPN, so the SMSC sends it again later.
+   */
+  onReceipt: (r: Receipt) => Promise<void>;
   logger?: SmppLogger;
 }
 
@@ -57,7 +62,6 @@ export interface SmppSessionEvents {
   /** Emitted on each successful bind, reconnections included. */
   ready: [];
   disconnect: [{ reason: string }];
-  receipt: [Receipt];
   mo: [MobileOriginated];
 }
 
@@ -72,6 +76,8 @@ interface Pending {
 
 const ESM_RECEIPT = 0x04;
 const ESME_RINVCMDID = 0x03;
+// "Temporary application error": the SMSC keeps the receipt and delivers it again.
+const ESME_RX_T_APPN = 0x64;
 const INTERFACE_VERSION_34 = 0x34;
 // Back-pressure after ESME_RTHROTTLED: operators count per second, so pause for a fraction of
 // one, longer while the refusals continue.
@@ -111,6 +117,8 @@ export class SmppSession extends EventEmitter<SmppSessionEvents> {
   private readonly parseReceipt: ReturnType<typeof receiptParser>;
   private readonly window: SendWindow;
   private readonly pending = new Map<number, Pending>();
+  /** Receipts being stored, their deliver_sm_resp not written yet. */
+  private readonly storing = new Set<Promise<void>>();
   private state: State = 'idle';
   private conn: Wire | null = null;
   private attempt = 0;
@@ -222,7 +230,7 @@ export class SmppSession extends EventEmitter<SmppSessionEvents> {
     this.window.rejectWaiting(notBound('is stopping'));
     const conn = this.conn;
     if (conn !== null && wasBound) {
-      await within(this.window.whenIdle(), timeoutMs);
+      await within(Promise.all([this.window.whenIdle(), ...this.storing]), timeoutMs);
       await this.request(conn, 'unbind', {}).catch((e: unknown) => this.log.warn({ err: e }, 'SMPP unbind not answered'));
     }
     if (conn !== null) {
@@ -333,9 +341,7 @@ export class SmppSession extends EventEmitter<SmppSessionEvents> {
         conn.send(pdu.response());
         return;
       case 'deliver_sm':
-        // Acknowledged at once: the SMSC will not send it again, so listeners must keep it.
-        conn.send(pdu.response());
-        return this.onDeliverSm(pdu);
+        return this.onDeliverSm(conn, pdu);
       case 'unbind':
         // lose() ends the socket after the queued unbind_resp has been written.
         conn.send(pdu.response());
@@ -361,11 +367,14 @@ export class SmppSession extends EventEmitter<SmppSessionEvents> {
   }
 
   // Receipts may arrive before the submit_sm_resp that carries their message id, and more than
-  // once: they are emitted as they come; the store matches early ones and drops repeats.
-  private onDeliverSm(pdu: PDU): void {
+  // once: they are stored as they come; the store matches early ones and drops repeats. Once
+  // deliver_sm_resp is sent the SMSC forgets the receipt, so it is sent only after onReceipt has
+  // made the receipt durable.
+  private onDeliverSm(conn: Wire, pdu: PDU): void {
     const text = textOf(pdu.short_message) || textOf(pdu.message_payload);
     const esmClass = typeof pdu.esm_class === 'number' ? pdu.esm_class : 0;
     if ((esmClass & ESM_RECEIPT) === 0) {
+      conn.send(pdu.response());
       const dataCoding = typeof pdu.data_coding === 'number' ? pdu.data_coding : 0;
       const mo = { from: String(pdu.source_addr ?? ''), to: String(pdu.destination_addr ?? ''), text, dataCoding };
       this.emitSafely('mo', () => this.emit('mo', mo));
@@ -376,8 +385,28 @@ export class SmppSession extends EventEmitter<SmppSessionEvents> {
       messageState: typeof pdu.message_state === 'number' ? pdu.message_state : undefined,
       text,
     });
-    if (receipt === null) this.log.warn({ text }, 'SMPP receipt without a message id, ignored');
-    else this.emitSafely('receipt', () => this.emit('receipt', receipt));
+    if (receipt === null) {
+      // Nothing could ever be matched to it: sending it again would not help.
+      this.log.warn({ text }, 'SMPP receipt without a message id, ignored');
+      conn.send(pdu.response());
+      return;
+    }
+    const stored: Promise<void> = Promise.resolve()
+      .then(() => this.opts.onReceipt(receipt))
+      .then(
+        () => status.ESME_ROK,
+        (err: unknown) => {
+          this.log.error({ err, messageId: receipt.messageId }, 'SMPP receipt not stored; refused so that the SMSC sends it again');
+          return ESME_RX_T_APPN;
+        },
+      )
+      .then((commandStatus) => {
+        // On a connection lost meanwhile the sequence number means nothing: the SMSC sends the
+        // unanswered receipt again over the next bind.
+        if (conn === this.conn) conn.send(pdu.response({ command_status: commandStatus }));
+      })
+      .finally(() => this.storing.delete(stored));
+    this.storing.add(stored);
   }
 
   // A throwing listener must not take the link down with it (it would throw inside the socket's

@@ -8,12 +8,17 @@ import type { Smsc } from '../../support/smsc.js';
 
 const msg = { to: '+359888123456', parts: [Buffer.from('Hello')], dataCoding: 0 as const, registeredDelivery: true };
 
+const ESME_RX_T_APPN = 0x64;
+
 describe('SmppSession delivery receipts and MO messages', { timeout: 30_000 }, () => {
   let smsc: Smsc;
   let session: SmppSession;
   let receipts: Receipt[];
+  // What storing a receipt does; each test may replace it (the default: stored at once).
+  let store: (r: Receipt) => Promise<void>;
 
   before(async () => {
+    store = async () => undefined;
     smsc = await startSmsc();
     session = new SmppSession({
       url: smsc.url,
@@ -23,13 +28,18 @@ describe('SmppSession delivery receipts and MO messages', { timeout: 30_000 }, (
       enquireLinkMs: 5000,
       reconnectMinMs: 20,
       reconnectMaxMs: 100,
+      onReceipt: (r) => {
+        receipts.push(r);
+        return store(r);
+      },
     });
-    session.on('receipt', (r) => receipts.push(r));
     session.start();
     await session.ready(5000);
   });
   afterEach(() => {
-    smsc.setBehaviour({ receipts: 'none', receiptTlv: true, receiptStat: 'DELIVRD', respondDelayMs: 0 });
+    smsc.setBehaviour({ receipts: 'none', receiptTlv: true, receiptStat: 'DELIVRD', respondDelayMs: 0, redeliverReceipts: false });
+    store = async () => undefined;
+    receipts = [];
   });
   after(async () => {
     await session.stop();
@@ -91,6 +101,52 @@ describe('SmppSession delivery receipts and MO messages', { timeout: 30_000 }, (
     assert.equal(smsc.submitted.at(-1)!.registered_delivery, 0);
     await smsc.enquireLink(2000); // a round trip: a receipt would have arrived by now
     assert.equal(receipts.length, 0);
+  });
+
+  it('acknowledges a receipt only once it is stored', async () => {
+    smsc.setBehaviour({ receipts: 'after' });
+    let stored!: () => void;
+    store = () => new Promise<void>((resolve) => (stored = resolve));
+    const answers = smsc.receiptAnswers.length;
+    const id = await send();
+    await eventually(() => receipts.length === 1, 5000, 'the receipt handed over');
+    await smsc.enquireLink(2000); // a round trip: an answer sent with the receipt would be here
+    assert.equal(smsc.receiptAnswers.length, answers, 'no deliver_sm_resp while the receipt is being stored');
+    stored();
+    await eventually(() => smsc.receiptAnswers.length === answers + 1, 5000, 'deliver_sm_resp');
+    assert.deepEqual(smsc.receiptAnswers.at(-1), { messageId: id, commandStatus: 0 });
+  });
+
+  it('refuses a receipt it could not store with ESME_RX_T_APPN, and stores it when the SMSC sends it again', async () => {
+    smsc.setBehaviour({ receipts: 'after', redeliverReceipts: true });
+    let tries = 0;
+    store = async () => {
+      if (++tries === 1) throw new Error('the database is restarting');
+    };
+    const answers = smsc.receiptAnswers.length;
+    const id = await send();
+    await eventually(() => smsc.receiptAnswers.length === answers + 2, 5000, 'the refusal and the second answer');
+    assert.deepEqual(smsc.receiptAnswers.slice(answers), [
+      { messageId: id, commandStatus: ESME_RX_T_APPN },
+      { messageId: id, commandStatus: 0 },
+    ]);
+    assert.deepEqual(receipts.map((r) => r.messageId), [id, id]);
+  });
+
+  it('leaves a receipt unanswered when its connection is lost while storing it; the SMSC sends it again', async () => {
+    smsc.setBehaviour({ receipts: 'after', redeliverReceipts: true });
+    const pending: Array<() => void> = [];
+    store = () => new Promise<void>((resolve) => pending.push(resolve));
+    const answers = smsc.receiptAnswers.length;
+    const binds = smsc.binds;
+    const id = await send();
+    await eventually(() => receipts.length === 1, 5000, 'the receipt handed over');
+    smsc.dropConnections();
+    await eventually(() => smsc.binds === binds + 1 && receipts.length === 2, 5000, 'the receipt again, over the new bind');
+    for (const resolve of pending) resolve(); // the first store ends after its connection did
+    await eventually(() => smsc.receiptAnswers.length > answers, 5000, 'deliver_sm_resp');
+    await smsc.enquireLink(2000);
+    assert.deepEqual(smsc.receiptAnswers.slice(answers), [{ messageId: id, commandStatus: 0 }], 'one answer, on the connection that still has the receipt');
   });
 
   it('emits other deliver_sm as mobile-originated messages', async () => {

@@ -29,6 +29,7 @@ describe('SmppSession reconnection', { timeout: 30_000 }, () => {
       responseTimeoutMs: 300,
       enquireLinkMs: 5000,
       reconnectMinMs: 20,
+      onReceipt: async () => undefined,
       reconnectMaxMs: 80,
       ...over,
     });

@@ -24,6 +24,7 @@ describe('SmppSession against the SMSC simulator', { timeout: 30_000 }, () => {
       responseTimeoutMs: 500,
       enquireLinkMs: 5000,
       reconnectMinMs: 20,
+      onReceipt: async () => undefined,
       reconnectMaxMs: 100,
       ...over,
     });
