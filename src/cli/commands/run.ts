@@ -1,10 +1,13 @@
+import { userInfo } from 'node:os';
+import { decideRun, type RunDecision } from '../../backoffice/run-approval.js';
 import { isLocalDate, sofiaDate } from '../../dunning/calendar/index.js';
 import { noticeRenderer } from '../../dunning/render.js';
 import { runDunning, type RunReport } from '../../dunning/run.js';
-import { parse, UsageError, type Command } from '../command.js';
+import { isAppError } from '../../errors.js';
+import { parse, UsageError, type Command, type CommandContext } from '../command.js';
 import { withDatabase } from '../open.js';
 
-const usage = 'izvestie run [--date YYYY-MM-DD] [--dry-run]';
+const usage = 'izvestie run [--date YYYY-MM-DD] [--dry-run] | --approve YYYY-MM-DD | --reject YYYY-MM-DD --reason TEXT';
 
 const eur = (minor: number) => (minor / 100).toFixed(2);
 
@@ -29,15 +32,59 @@ export function formatRunReport(r: RunReport): string {
     `${r.dryRun ? 'Would create' : 'Created'} ${r.noticesCreated} notice(s); SMS about ${r.smsSegments} part(s), about ${eur(r.smsCostMinor)} EUR.`,
     `Disconnection list: ${r.disconnectionCount} customer(s).`,
   );
+  if (r.approval?.held) {
+    lines.push(
+      '',
+      `${r.dryRun ? 'The run would be HELD' : 'HELD'} for approval: ${r.noticesCreated} notice(s) against a usual ${r.approval.usualNotices} a day; nothing is sent until a supervisor decides.`,
+      ...(r.dryRun ? [] : [`Approve: izvestie run --approve ${r.date}    Reject: izvestie run --reject ${r.date} --reason TEXT`]),
+    );
+  }
   return lines.join('\n') + '\n';
 }
 
+export function formatDecision(d: RunDecision): string {
+  const runs = `${d.runIds.length === 1 ? 'run' : 'runs'} ${d.runIds.join(', ')}`;
+  return d.decision === 'approved'
+    ? `Approved the run of ${d.runDate} (${runs}): ${d.notices} notice(s) released to the worker.\n`
+    : `Rejected the run of ${d.runDate} (${runs}): ${d.notices} notice(s) cancelled.\n`;
+}
+
+async function decide(ctx: CommandContext, a: { date: string | undefined; decision: 'approved' | 'rejected'; reason: string | null }): Promise<number> {
+  if (a.date === undefined || !isLocalDate(a.date)) throw new UsageError(`--approve and --reject take a date YYYY-MM-DD\nusage: ${usage}`);
+  const runDate = a.date;
+  try {
+    const d = await withDatabase(ctx, (database) => decideRun(database.db, { runDate, decision: a.decision, reason: a.reason, actor: `cli:${userInfo().username}` }));
+    process.stdout.write(formatDecision(d));
+    return 0;
+  } catch (e) {
+    if (isAppError(e) && e.status < 500) {
+      process.stderr.write(`izvestie: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
 export const runCommand: Command = {
-  summary: 'Run dunning for a day (default today): plan and enqueue the notices; --dry-run only shows them',
+  summary: 'Run dunning for a day (default today): plan and enqueue the notices; --dry-run only shows them; --approve/--reject decide a held run',
   usage,
   quietLogs: true,
   async run(args, ctx) {
-    const { values } = parse(args, { date: { type: 'string' }, 'dry-run': { type: 'boolean' } }, usage);
+    const { values } = parse(
+      args,
+      { date: { type: 'string' }, 'dry-run': { type: 'boolean' }, approve: { type: 'string' }, reject: { type: 'string' }, reason: { type: 'string' } },
+      usage,
+    );
+    const deciding = values.approve !== undefined || values.reject !== undefined;
+    if (deciding && (values.date !== undefined || values['dry-run'] || (values.approve !== undefined && values.reject !== undefined))) {
+      throw new UsageError(`--approve and --reject are used alone\nusage: ${usage}`);
+    }
+    if (values.reason !== undefined && values.reject === undefined) throw new UsageError(`--reason goes with --reject\nusage: ${usage}`);
+    if (values.approve !== undefined) return decide(ctx, { date: values.approve, decision: 'approved', reason: null });
+    if (values.reject !== undefined) {
+      if (!values.reason?.trim()) throw new UsageError(`--reject needs --reason TEXT\nusage: ${usage}`);
+      return decide(ctx, { date: values.reject, decision: 'rejected', reason: values.reason });
+    }
     const date = values.date ?? sofiaDate(new Date());
     if (!isLocalDate(date)) throw new UsageError(`--date must be a date YYYY-MM-DD\nusage: ${usage}`);
     const report = await withDatabase(ctx, (database) =>
@@ -48,6 +95,7 @@ export const runCommand: Command = {
         actor: 'cli',
         render: noticeRenderer(ctx.config.http.publicUrl),
         smsPricePerSegmentMinor: ctx.config.delivery.smsPricePerSegmentMinor,
+        approval: ctx.config.backoffice.runApproval,
       }),
     );
     process.stdout.write(formatRunReport(report));
