@@ -1,7 +1,10 @@
 // How each provider has been answering: attempts by outcome and how long it took, from
-// message_attempts (by its finished_at index), for the providers page and /metrics.
+// message_attempts (by its finished_at index), and what waits for want of a provider, for the
+// providers page and /metrics.
 import { sql, type Kysely } from 'kysely';
+import type { Config } from '../config.js';
 import type { DB } from '../db/schema.js';
+import { missingProviders, type MissingProvider } from '../delivery/providers.js';
 
 export interface ProviderStats {
   provider: string;
@@ -39,4 +42,15 @@ export async function latencyBuckets(db: Kysely<DB>, since: Date, bounds: readon
            coalesce(sum(extract(epoch FROM finished_at - started_at)), 0)::float8 AS sum
       FROM message_attempts WHERE finished_at >= ${since} GROUP BY provider ORDER BY provider`.execute(db);
   return r.rows.map((x) => ({ ...x, counts: x.counts.map(Number) }));
+}
+
+/** Each channel without a provider, with its queued messages (which no worker will claim). */
+export async function waitingForProvider(db: Kysely<DB>, config: Config): Promise<Array<MissingProvider & { waiting: number }>> {
+  const missing = missingProviders(config);
+  if (missing.length === 0) return [];
+  // outbox_due_idx: the queued rows of a channel, nothing else read.
+  const r = await sql<{ channel: string; n: number }>`
+    SELECT channel, count(*)::int AS n FROM outbox_messages
+     WHERE status = 'queued' AND channel IN (${sql.join(missing.map((m) => m.channel))}) GROUP BY channel`.execute(db);
+  return missing.map((m) => ({ ...m, waiting: r.rows.find((x) => x.channel === m.channel)?.n ?? 0 }));
 }

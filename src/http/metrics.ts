@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { queueNow, contactsNeedingAttention } from '../backoffice/reports.js';
-import { latencyBuckets, providerStats } from '../backoffice/provider-stats.js';
+import { latencyBuckets, providerStats, waitingForProvider } from '../backoffice/provider-stats.js';
 import type { AppDeps } from './server.js';
 
 type Labels = Record<string, string>;
@@ -72,6 +72,7 @@ async function databaseMetrics(deps: AppDeps, now: Date): Promise<Metric[]> {
     .executeTakeFirst();
   const waiting = await db.selectFrom('dunning_run_approvals').select((eb) => eb.fn.countAll<string>().as('n')).where('decision', 'is', null).executeTakeFirstOrThrow();
   const attention = await contactsNeedingAttention(db);
+  const unprovided = await waitingForProvider(db, deps.config);
   const runLabels = { trigger: run?.trigger ?? 'none' };
   return [
     {
@@ -102,6 +103,13 @@ async function databaseMetrics(deps: AppDeps, now: Date): Promise<Metric[]> {
     { name: 'izvestie_dunning_run_last_finished_timestamp_seconds', help: 'When the last daily run finished (Unix time).', type: 'gauge', samples: run?.finished_at ? [{ labels: runLabels, value: run.finished_at.getTime() / 1000 }] : [] },
     { name: 'izvestie_dunning_run_notices', help: 'Notices created by the last finished daily run.', type: 'gauge', samples: run ? [{ labels: runLabels, value: run.notices_created }] : [] },
     { name: 'izvestie_dunning_runs_awaiting_approval', help: 'Daily runs waiting for a supervisor to approve them.', type: 'gauge', samples: [{ value: Number(waiting.n) }] },
+    {
+      name: 'izvestie_messages_waiting_no_provider',
+      help: 'Queued messages of a channel that has no provider configured (and no sandbox): nothing sends them until one is set.',
+      type: 'gauge',
+      // Both channels always, 0 when provided, so an alert on > 0 never sees its series vanish.
+      samples: (['sms', 'email'] as const).map((channel) => ({ labels: { channel }, value: unprovided.find((u) => u.channel === channel)?.waiting ?? 0 })),
+    },
     { name: 'izvestie_contacts_needing_attention', help: 'Active contacts flagged after repeated permanent delivery failures.', type: 'gauge', samples: [{ value: attention.total }] },
   ];
 }

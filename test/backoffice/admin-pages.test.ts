@@ -31,19 +31,6 @@ describeEachBackend('back-office admin pages', (get) => {
     await seedStaff(get());
   });
 
-  test('names the channels that have no provider and so go to the sandbox', async () => {
-    const none = await adminPage(get(), '/backoffice/providers');
-    assert.match(none, /<td>SMS, имейл \(без доставчик\)<\/td><td>sandbox<\/td><td><span class="mono">\/dev\/outbox<\/span><\/td>/);
-
-    const smsOnly = await adminPage(get(), '/backoffice/providers', { SMPP_URL: 'smpp://izv:secret@127.0.0.1:2775' });
-    assert.match(smsOnly, /<td>SMS<\/td><td>SMPP 3\.4<\/td><td><span class="mono">smpp:\/\/127\.0\.0\.1:2775<\/span>/);
-    assert.match(smsOnly, /<td>имейл \(без доставчик\)<\/td><td>sandbox<\/td>/);
-    assert.doesNotMatch(smsOnly, /secret/);
-
-    const hidden = await adminPage(get(), '/backoffice/providers', { IZVESTIE_SANDBOX: 'off' });
-    assert.match(hidden, /<td>SMS, имейл \(без доставчик\)<\/td><td>sandbox<\/td><td><span class="mono">—<\/span><\/td>/, 'no /dev/outbox without the sandbox page');
-  });
-
   test('the audit trail says how many entries it shows, and that it shows only the latest 500 when there are more', async () => {
     const count = Number((await get().db.selectFrom('audit_events').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
     assert.ok(count < 490);

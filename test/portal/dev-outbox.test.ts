@@ -8,6 +8,7 @@ import { Worker } from '../../src/delivery/worker.js';
 import { portalHousekeeping } from '../../src/portal/housekeeping.js';
 import { describeEachBackend } from '../support/db.js';
 import { apiClient, clock, DAY, lastCode, messagesTo, portalApp, seedCustomers, type Clock, type SeededCustomer } from './fixtures.js';
+import { verificationCodeGuard } from '../../src/portal/code-guard.js';
 
 describeEachBackend('sandbox outbox page and housekeeping', (get) => {
   let app: FastifyInstance;
@@ -25,6 +26,7 @@ describeEachBackend('sandbox outbox page and housekeeping', (get) => {
   const drain = async () => {
     const worker = new Worker({
       db: get().db,
+      guards: { verification_code: verificationCodeGuard },
       channels: [sandboxChannel('sms'), sandboxChannel('email')],
       config: { ...defaultDeliveryConfig, sendWindows: { sms: null, email: null } },
       render: () => {
@@ -65,6 +67,27 @@ describeEachBackend('sandbox outbox page and housekeeping', (get) => {
     }
     assert.equal(loadConfig({}).sandbox, true, 'on by default: the embedded default has no provider');
     assert.equal(loadConfig({ IZVESTIE_SANDBOX: 'off' }).sandbox, false);
+  });
+
+  test('with SMS configured and email not, the sandbox is off: no /dev/outbox, no banner', async () => {
+    const { app: site } = await portalApp(get(), { env: { IZVESTIE_SANDBOX: 'auto', SMPP_URL: 'smpp://izv:secret@127.0.0.1:2775' } });
+    try {
+      assert.equal((await site.inject({ url: '/dev/outbox' })).statusCode, 404);
+      const home = await site.inject({ url: '/' });
+      assert.equal(home.statusCode, 200);
+      assert.doesNotMatch(home.body, /sandbox-banner|Тестов режим|\/dev\/outbox/);
+    } finally {
+      await site.close();
+    }
+  });
+
+  test('while the sandbox is on every page says that nothing is really sent, in its language', async () => {
+    for (const url of ['/', '/?lang=en', '/dev/outbox', '/register/customer-number']) {
+      const r = await app.inject({ url });
+      assert.match(r.body, /<div class="sandbox" id="sandbox-banner" role="status">/, url);
+    }
+    assert.match((await app.inject({ url: '/' })).body, /Тестов режим: нищо не се изпраща наистина\. Съобщенията са в <a href="\/dev\/outbox">пробната пощенска кутия<\/a>/);
+    assert.match((await app.inject({ url: '/?lang=en' })).body, /Sandbox: nothing is really sent\. The messages are in the <a href="\/dev\/outbox">sandbox outbox<\/a>/);
   });
 
   test('housekeeping blanks expired codes and forgets old flows and counters', async () => {

@@ -1,7 +1,7 @@
 // Providers (admins): which SMS and email providers this installation uses (from its settings;
-// secrets never shown) and how they answered over the last 24 hours.
+// secrets never shown), what waits for want of one, and how they answered over the last 24 hours.
 import { html, sendHtml } from '../../http/html.js';
-import { providerStats, type ProviderStats } from '../provider-stats.js';
+import { providerStats, waitingForProvider, type ProviderStats } from '../provider-stats.js';
 import { BASE, type StaffCtx } from './context.js';
 import { layout } from './layout.js';
 import { sendCsv, table, wantsCsv, type Column } from './list.js';
@@ -35,11 +35,10 @@ export const providerRoutes: BackofficeRoute[] = [
     if (d.smpp) configured.push({ channel: 'SMS', kind: 'SMPP 3.4', target: redactUrl(d.smpp.url), rate: `${d.smpp.rate}/s, ${c.t('прозорец', 'window')} ${d.smpp.window}, ${c.t('в движение', 'in flight')} ${d.smpp.inFlight}` });
     if (d.httpSms) configured.push({ channel: 'SMS', kind: 'HTTP', target: redactUrl(d.httpSms.url), rate: `${d.httpSms.rate}/s` });
     if (d.smtp) configured.push({ channel: c.t('имейл', 'email'), kind: 'SMTP', target: redactUrl(d.smtp.url), rate: `${d.smtp.rate}/s, ${d.smtp.poolSize} ${c.t('връзки', 'connections')}, ${c.t('в движение', 'in flight')} ${d.smtp.inFlight}` });
-    // A channel with no provider goes to the sandbox (recorded, never sent), whether or not /dev/outbox shows it.
-    const unprovided = [...(d.smpp || d.httpSms ? [] : ['SMS']), ...(d.smtp ? [] : [c.t('имейл', 'email')])];
-    if (unprovided.length > 0) {
-      configured.push({ channel: `${unprovided.join(', ')} (${c.t('без доставчик', 'no provider')})`, kind: 'sandbox', target: c.deps.config.sandbox ? '/dev/outbox' : '—', rate: '—' });
-    }
+    // While the sandbox is on it takes the channels that have no provider: recorded, never sent.
+    const sandboxed = c.deps.config.sandbox ? [...(d.smpp || d.httpSms ? [] : ['SMS']), ...(d.smtp ? [] : [c.t('имейл', 'email')])] : [];
+    if (sandboxed.length > 0) configured.push({ channel: sandboxed.join(', '), kind: c.t('тестов режим (нищо не се изпраща)', 'sandbox (nothing is sent)'), target: '/dev/outbox', rate: '—' });
+    const waiting = await waitingForProvider(c.deps.db, c.deps.config);
     const stats = await providerStats(c.deps.db, new Date(c.deps.now().getTime() - 86_400_000));
     const statColumns: Column<ProviderStats>[] = [
       { bg: 'Доставчик', en: 'Provider', csv: (r) => r.provider },
@@ -61,6 +60,12 @@ export const providerRoutes: BackofficeRoute[] = [
     ];
     const main = html`<h1>${c.t('Доставчици', 'Providers')}</h1>
 <p class="hint">${c.t('Доставчиците се задават с настройките на сървъра (SMPP_URL, HTTP_SMS_URL, SMTP_URL); паролите не се показват.', 'Providers are set in the server settings (SMPP_URL, HTTP_SMS_URL, SMTP_URL); passwords are not shown.')}</p>
+${waiting.map(
+  (w) => html`<div class="banner banner--warning"><p>${c.t(
+    `Няма доставчик за ${w.channel === 'sms' ? 'SMS' : 'имейл'}: ${w.waiting} съобщения чакат. Задайте ${w.setting.replace(' or ', ' или ')} и рестартирайте.`,
+    `No provider for ${w.channel === 'sms' ? 'SMS' : 'email'}: ${w.waiting} messages waiting. Set ${w.setting} and restart.`,
+  )}</p></div>`,
+)}
 ${table(c, { id: 'configured', caption: c.t('Настроени', 'Configured'), columns: configuredColumns, rows: configured, csv: null })}
 ${table(c, { id: 'stats', caption: c.t('Последните 24 часа', 'The last 24 hours'), columns: statColumns, rows: stats, empty: c.t('Няма опити за изпращане.', 'No send attempts.') })}`;
     return sendHtml(c.reply, 200, layout(c, { title: c.t('Доставчици', 'Providers'), main, wide: true }));

@@ -14,6 +14,11 @@ export interface PageContext {
 
 export const CSS_PATH = '/assets/portal.css';
 
+const sandboxBanner = {
+  text: { bg: 'Тестов режим: нищо не се изпраща наистина. Съобщенията са в ', en: 'Sandbox: nothing is really sent. The messages are in the ' },
+  link: { bg: 'пробната пощенска кутия', en: 'sandbox outbox' },
+};
+
 export interface PageOptions {
   title: string;
   main: SafeHtml;
@@ -37,6 +42,7 @@ export function layout(c: PageContext, p: PageOptions): SafeHtml {
 </head>
 <body>
 <a class="skip" href="#main-content">${common.skip[c.lang]}</a>
+${c.sandbox ? html`<div class="sandbox" id="sandbox-banner" role="status"><div class="wrap">${sandboxBanner.text[c.lang]}<a href="/dev/outbox">${sandboxBanner.link[c.lang]}</a>.</div></div>` : ''}
 <header class="header"><div class="wrap">
 <a href="/">${common.service[c.lang]}</a>
 <a class="lang" href="${c.path}?lang=${other}" lang="${other}" hreflang="${other}" aria-label="${common.switchLabel[c.lang]}">${common.switchTo[c.lang]}</a>
