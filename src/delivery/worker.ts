@@ -13,9 +13,10 @@ import { toMessage, type OutboxMessage, type OutboxRow, type Renderer } from './
 import { pacer, type Pacer } from './outbox/pacing.js';
 import { groupCommit } from './outbox/group-commit.js';
 import { markFailed, markRetry, settleUnsent, writeJournal, type JournalEntry, type Unsent } from './outbox/record.js';
-import { backoffDelay } from './smpp/backoff.js';
 import type { AttemptOutcome, MessageStatus } from './outbox/tables.js';
 import { countSms } from './text/segments.js';
+import { claimOutage } from './claim-outage.js';
+import { wakeup } from './wakeup.js';
 
 export interface WorkerOptions {
   db: Kysely<DB>;
@@ -61,10 +62,6 @@ const GROUP_VET = { maxBatch: 500, concurrency: 2 };
 // longer for its window slot and its token (a slow provider, a low rate) is asked about again.
 const VERDICT_FRESH_MS = 1000;
 const HELD_PER_SLOT = 10;
-// While claiming fails (the database restarts, fails over, is unreachable), it is tried again after
-// a back-off capped low: a database that is back is used again within seconds, as it was before.
-const DB_RETRY_MIN_MS = 250;
-const DB_RETRY_MAX_MS = 2000;
 // While a provider is down its messages are not claimed; this often its queue is looked through for
 // those past their retry age, which then go to their next channel as a failed send would.
 const SWEEP_MS = 5000;
@@ -86,12 +83,10 @@ export class Worker {
   private running: Promise<void> | null = null;
   private stopping = false;
   private channelsStarted = false;
-  private signalled = false;
-  private wake: (() => void) | null = null;
+  /** The loop's sleep, cut short when a message finishes (room for more, or a fallback to send). */
+  private readonly wakeup = wakeup();
   private lastReclaim = -Infinity;
-  /** Rounds of claiming in a row that failed, and since when (performance.now()). */
-  private claimFailures = 0;
-  private failingSince = 0;
+  private readonly outage: ReturnType<typeof claimOutage>;
   /** Claimed messages whose record failed: back to the queue as soon as the database answers. */
   private readonly orphans = new Set<number>();
   /** Why each message is no longer wanted (null: still wanted), asked for groups of messages. */
@@ -102,6 +97,7 @@ export class Worker {
     this.guards = o.guards;
     this.now = o.now ?? (() => new Date());
     this.log = (o.logger ?? silentLogger).child({ worker: this.id });
+    this.outage = claimOutage(this.log, o.random);
     this.failure = { render: o.render, hardFailureThreshold: o.config.hardFailureThreshold };
     this.unwanted = groupCommit(async (msgs: OutboxMessage[]) => {
       const reasons = await whyNotWantedMany(o.db, msgs, this.guards);
@@ -154,7 +150,7 @@ export class Worker {
   /** Stops claiming, finishes the sends in flight, returns unsent claimed messages to the queue, stops the channels. */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.notify();
+    this.wakeup.signal();
     await this.running?.catch(() => undefined);
     this.running = null;
     await Promise.allSettled([...this.tasks]);
@@ -185,10 +181,12 @@ export class Worker {
             if (r.reclaimed > 0) this.log.warn(r, 'took over messages whose lease expired');
           }
           for (const lane of this.lanes) more = (await this.fill(lane, now, everyLane)) || more;
-          this.claimed();
+          this.outage.succeeded();
         } catch (err) {
           if (untilIdle) throw err;
-          await this.backOff(err);
+          // Messages finishing meanwhile would wake the loop (room to claim): only stop() cuts this short.
+          const until = performance.now() + this.outage.failed(err);
+          while (!this.stopping && performance.now() < until) await this.wakeup.sleep(until - performance.now());
           continue;
         }
         if (more) {
@@ -201,32 +199,11 @@ export class Worker {
           continue;
         }
         everyLane = false;
-        // Woken early when a message finishes (room for more, or a fallback to send).
-        await this.pause(this.o.config.pollIntervalMs);
+        await this.wakeup.sleep(this.o.config.pollIntervalMs);
       }
     } finally {
       await Promise.allSettled([...this.tasks]);
     }
-  }
-
-  /** A round of claiming failed: logged once, then tried again with capped back-off. */
-  private async backOff(err: unknown): Promise<void> {
-    const n = this.claimFailures++;
-    if (n === 0) {
-      this.failingSince = performance.now();
-      this.log.error({ err }, 'claiming failed (is the database reachable?): nothing is claimed until it answers; trying again with back-off');
-    } else {
-      this.log.debug({ err, failures: this.claimFailures }, 'claiming failed again');
-    }
-    // Messages finishing meanwhile wake the loop (room to claim): only stop() may cut this short.
-    const until = performance.now() + backoffDelay(n, DB_RETRY_MIN_MS, DB_RETRY_MAX_MS, this.o.random);
-    while (!this.stopping && performance.now() < until) await this.pause(until - performance.now());
-  }
-
-  private claimed(): void {
-    if (this.claimFailures === 0) return;
-    this.log.warn({ failures: this.claimFailures, downMs: Math.round(performance.now() - this.failingSince) }, 'claiming works again: sending resumes');
-    this.claimFailures = 0;
   }
 
   /**
@@ -295,7 +272,7 @@ export class Worker {
         lane.held--;
         this.heldIds.delete(row.id);
         this.tasks.delete(task);
-        this.notify();
+        this.wakeup.signal();
       });
     this.tasks.add(task);
   }
@@ -439,27 +416,5 @@ export class Worker {
   private async fail(o: Parameters<typeof markFailed>[1]): Promise<void> {
     await markFailed(this.o.db, o, this.failure);
     for (const lane of this.lanes) lane.dryUntil = 0;
-  }
-
-  private pause(ms: number): Promise<void> {
-    if (this.signalled) {
-      this.signalled = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wake = null;
-        this.signalled = false;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wake = done;
-    });
-  }
-
-  private notify(): void {
-    this.signalled = true;
-    this.wake?.();
   }
 }
