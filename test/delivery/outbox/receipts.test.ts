@@ -2,7 +2,7 @@ import { beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeEachBackend } from '../../support/db.js';
 import { enqueue } from '../../../src/delivery/outbox/enqueue.js';
-import { recordReceipt, type ReceiptInput } from '../../../src/delivery/outbox/receipts.js';
+import { linkWaitingReceipts, recordReceipt, recordReceipts, type ReceiptInput } from '../../../src/delivery/outbox/receipts.js';
 import type { FailureContext } from '../../../src/delivery/outbox/fallback.js';
 import { byKey, clock, drain, messageById, render, resetData, seedCustomer, testChannel, type Seeded } from './fixtures.js';
 
@@ -116,5 +116,67 @@ describeEachBackend('delivery receipts', (get) => {
     assert.deepEqual(await recordReceipt(db, receipt('nobody', 'DELIVRD'), ctx), { duplicate: false, messageId: null, status: null });
     const r = await db.selectFrom('delivery_receipts').select(['message_id', 'status']).executeTakeFirstOrThrow();
     assert.deepEqual(r, { message_id: null, status: 'DELIVRD' });
+  });
+
+  test('a group of receipts: one transaction, each result as if recorded alone', async () => {
+    const { db } = get();
+    const one = await sent('g:1', ['g1-1', 'g1-2']);
+    const two = await sent('g:2', ['g2-1']);
+    const three = await sent('g:3', ['g3-1']);
+    await recordReceipt(db, receipt('g3-1', 'ENROUTE'), ctx);
+    const results = await recordReceipts(
+      db,
+      [
+        receipt('g1-1', 'DELIVRD'),
+        receipt('g1-2', 'delivrd'),
+        receipt('g1-2', 'DELIVRD'), // the same receipt twice in one group
+        receipt('g2-1', 'UNDELIV', { error: '011' }),
+        receipt('g3-1', 'ENROUTE'), // stored before
+        receipt('nobody-1', 'DELIVRD'),
+      ],
+      ctx,
+    );
+    assert.deepEqual(results, [
+      { duplicate: false, messageId: one, status: 'delivered' },
+      { duplicate: false, messageId: one, status: 'delivered' },
+      { duplicate: true, messageId: null, status: null },
+      { duplicate: false, messageId: two, status: 'failed' },
+      { duplicate: true, messageId: null, status: null },
+      { duplicate: false, messageId: null, status: null },
+    ]);
+    assert.deepEqual([(await messageById(db, one)).status, (await messageById(db, three)).status], ['delivered', 'sent']);
+    assert.deepEqual([(await messageById(db, two)).last_error, (await byKey(db, 'g:2:email'))?.parent_id], ['receipt UNDELIV (011)', two]);
+    assert.equal((await db.selectFrom('delivery_receipts').select('id').execute()).length, 5);
+  });
+
+  test('a group with a bad receipt fails as a whole and stores nothing', async () => {
+    const { db } = get();
+    const id = await sent('b:1', ['b-1']);
+    await assert.rejects(recordReceipts(db, [receipt('b-1', 'DELIVRD'), receipt('', 'DELIVRD')], ctx));
+    assert.deepEqual([(await messageById(db, id)).status, (await db.selectFrom('delivery_receipts').select('id').execute()).length], ['sent', 0]);
+  });
+
+  test('the parts of one message receipted in two groups at the same time: the second to commit settles it', async () => {
+    const { db } = get();
+    const ids: number[] = [];
+    for (let i = 0; i < 10; i++) ids.push(await sent(`c:${i}`, [`c${i}-1`, `c${i}-2`]));
+    await Promise.all([
+      recordReceipts(db, ids.map((_, i) => receipt(`c${i}-1`, 'DELIVRD')), ctx),
+      recordReceipts(db, ids.map((_, i) => receipt(`c${i}-2`, 'DELIVRD')).reverse(), ctx),
+    ]);
+    for (const id of ids) assert.equal((await messageById(db, id)).status, 'delivered');
+  });
+
+  test('the sweep links a receipt left waiting for a message that was recorded after all, and settles it', async () => {
+    const { db } = get();
+    const id = await sent('w:1', ['w-1', 'w-2']);
+    await recordReceipt(db, receipt('w-1', 'DELIVRD'), ctx);
+    // As an older version could leave it after a crash: stored, the send recorded, never linked.
+    await db.insertInto('delivery_receipts').values({ provider: 'test-sms', provider_message_id: 'w-2', status: 'DELIVRD', received_at: receivedAt }).execute();
+    await db.insertInto('delivery_receipts').values({ provider: 'test-sms', provider_message_id: 'w-unknown', status: 'DELIVRD', received_at: receivedAt }).execute();
+    assert.equal((await messageById(db, id)).status, 'sent');
+    assert.equal(await linkWaitingReceipts(db, ctx), 1);
+    assert.equal((await messageById(db, id)).status, 'delivered');
+    assert.equal(await linkWaitingReceipts(db, ctx), 0, 'nothing left to link; the unknown id stays waiting');
   });
 });
