@@ -9,13 +9,13 @@
 import nodemailer from 'nodemailer';
 import smpp from 'smpp';
 import type { PDU } from 'smpp';
-import { loadConfig, type Config } from '../src/config.js';
-import { openDatabase, type Database } from '../src/db/open.js';
+import { loadConfig } from '../src/config.js';
+import { openDatabase } from '../src/db/open.js';
 import { sandboxChannel } from '../src/delivery/channels/sandbox.js';
-import { createWorker, messageRenderer } from '../src/delivery/service.js';
+import { assemble, type Root } from '../src/app/root.js';
+import { createWorker } from '../src/app/worker.js';
 import { deliveryConfigFrom } from '../src/delivery/setup.js';
 import { Worker } from '../src/delivery/worker.js';
-import { registerNoticeGuards } from '../src/dunning/stop-notices.js';
 import { parseSmppUrl } from '../src/delivery/smpp/url.js';
 import { splitSms } from '../src/delivery/text/segments.js';
 import { silentLogger } from '../src/log.js';
@@ -37,10 +37,10 @@ function send(message: object): void {
 const stopped = new Promise<void>((resolve) => process.once('message', () => resolve()));
 
 /** Runs a worker made by `make` on the database of the environment's settings until stopped. */
-async function runWorker(make: (config: Config, database: Database) => Promise<Worker>): Promise<() => Promise<void>> {
+async function runWorker(make: (root: Root) => Worker): Promise<() => Promise<void>> {
   const config = loadConfig(process.env);
   const database = await openDatabase(config.database, silentLogger);
-  const w = await make(config, database);
+  const w = make(await assemble(config, silentLogger, database));
   send({ go: true, cpuMs: cpuMs() });
   await w.start();
   return async () => {
@@ -49,17 +49,16 @@ async function runWorker(make: (config: Config, database: Database) => Promise<W
   };
 }
 
-const worker = () => runWorker((config, database) => createWorker(config, database, silentLogger));
+const worker = () => runWorker((root) => createWorker(root));
 
 // Nothing to send to: the sandbox channel records and sends nothing, so this worker's rate is the
 // most its own bookkeeping (claims, guards, attempts, outcomes, all in PostgreSQL) allows on this
 // machine, whatever the transport.
 const sandbox = () =>
-  runWorker(async (config, database) => {
-    registerNoticeGuards();
-    const d = deliveryConfigFrom(config);
+  runWorker((root) => {
+    const d = deliveryConfigFrom(root.config);
     const pacing = { ...d.pacing, sandbox: { ratePerSecond: 1_000_000, window: size } };
-    return new Worker({ db: database.db, channels: [sandboxChannel('sms')], config: { ...d, pacing }, render: messageRenderer(config) });
+    return new Worker({ db: root.database.db, channels: [sandboxChannel('sms')], config: { ...d, pacing }, render: root.render, guards: root.guards });
   });
 
 async function bareSmpp(): Promise<() => Promise<void>> {

@@ -4,6 +4,7 @@
 // one, to see that they take the same time.
 // Env: BENCH_DATABASE_URL (default TEST_DATABASE_URL or postgres://postgres@127.0.0.1:5432/test),
 // BENCH_CUSTOMERS (default 1200000), BENCH_SECONDS (default 30), BENCH_RATE (default 500).
+import { assemble } from '../src/app/root.js';
 import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { cpus, totalmem } from 'node:os';
@@ -35,7 +36,7 @@ async function serve(): Promise<void> {
     TRUST_PROXY: 'true',
   });
   const database = await openDatabase(config.database, silentLogger);
-  const app = await buildServer({ config, database, logger: createLogger('warn') });
+  const app = await buildServer(await assemble(config, createLogger('warn'), database));
   await app.listen({ host: '127.0.0.1', port: 0 });
   const bare = Fastify();
   bare.post('/identity', async (req) => ({ ok: typeof (req.body as { customer_number?: unknown }).customer_number === 'string' }));

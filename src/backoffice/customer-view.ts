@@ -74,6 +74,8 @@ export interface MessageRow {
   costMinor: number | null;
   reason: string | null;
   parentId: number | null;
+  /** The template version that rendered the texts (0: shipped); null for texts written by hand or not rendered yet. */
+  templateVersion: number | null;
 }
 
 export interface AuditRow {
@@ -159,7 +161,7 @@ export async function customerHolds(db: Kysely<DB>, number: string, today: strin
 export async function customerMessages(db: Kysely<DB>, number: string): Promise<MessageRow[]> {
   const rows = await db
     .selectFrom('outbox_messages')
-    .select(['id', 'kind', 'channel', 'recipient', 'status', 'created_at', 'sent_at', 'delivered_at', 'final_at', 'attempts', 'provider', 'segments', 'encoding', 'cost_minor', 'cancel_reason', 'last_error', 'parent_id'])
+    .select(['id', 'kind', 'channel', 'recipient', 'status', 'created_at', 'sent_at', 'delivered_at', 'final_at', 'attempts', 'provider', 'segments', 'encoding', 'cost_minor', 'cancel_reason', 'last_error', 'parent_id', 'template_version'])
     .where('customer_number', '=', number)
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
@@ -182,6 +184,7 @@ export async function customerMessages(db: Kysely<DB>, number: string): Promise<
     costMinor: r.cost_minor,
     reason: r.cancel_reason ?? r.last_error,
     parentId: r.parent_id,
+    templateVersion: r.template_version,
   }));
 }
 

@@ -1,27 +1,32 @@
-// What a template will look like to a customer: the texts rendered with sample values, and for SMS
-// the encoding, parts and price as written and as transliterated to Latin (GSM-7 when possible).
-import type { Lang, TemplateSet } from '../delivery/text/default-templates.js';
-import { formatMoney } from '../delivery/text/money.js';
-import { formatDateBg, maskCustomerNumber, renderTemplate, type TemplateVars } from '../delivery/text/render.js';
+// What a template will look like to a customer: a sample notice rendered by the very renderer the
+// worker uses (the root's, over the draft), and for SMS the encoding, parts and price as written
+// and as transliterated to Latin (GSM-7 when possible).
+import type { Renderer } from '../delivery/outbox/message.js';
+import type { Lang } from '../delivery/text/default-templates.js';
 import { countSms, type SmsEncoding } from '../delivery/text/segments.js';
 import { toGsmSafe } from '../delivery/text/transliterate.js';
 import type { NoticeKind } from '../dunning/policy.js';
+import type { NoticePayload } from '../dunning/render.js';
 
-/** Realistic values, as long as real ones get (a long name, several invoices, leva shown too). */
-export function sampleVars(kind: NoticeKind, lang: Lang, publicUrl: string): TemplateVars {
-  const vars: TemplateVars = {
+/**
+ * A notice's payload as the daily run writes it, with values as long as real ones get (a long
+ * name, several invoices, the leva equivalent shown too).
+ */
+export function samplePayload(kind: NoticeKind, lang: Lang): NoticePayload {
+  return {
+    run_id: 0,
+    stage: kind,
+    notified_on: '2026-11-27',
+    customer_number: '3000000101',
     customer_name: lang === 'bg' ? 'Иван Петров Георгиев' : 'Ivan Petrov Georgiev',
-    customer_number_masked: maskCustomerNumber('3000000101'),
-    total_eur: formatMoney(12345, 'EUR', lang),
-    total_bgn_note: lang === 'bg' ? ` (${formatMoney(24145, 'BGN', 'bg')})` : ` (${formatMoney(24145, 'BGN', 'en')})`,
-    invoice_count: 2,
-    invoice_numbers: '7000000001, 7000000002',
-    oldest_due_date: formatDateBg('2026-11-20'),
-    pay_url: `${publicUrl}/pay`,
-    unsubscribe_url: `${publicUrl}/u/SAMPLE-TOKEN`,
+    oldest_due_date: '2026-11-20',
+    invoices: ['7000000001', '7000000002'],
+    total_eur_minor: 12345,
+    total_bgn_minor: 24145,
+    min_eur_minor: 500,
+    disconnection_date: kind === 'overdue_final' ? '2026-12-11' : null,
+    email_subscription_id: null,
   };
-  if (kind === 'overdue_final') vars.disconnection_date = formatDateBg('2026-12-11');
-  return vars;
 }
 
 export interface SmsFigures {
@@ -46,22 +51,25 @@ function figures(text: string, priceMinor: number): SmsFigures {
   return { text, encoding: c.encoding, units: c.units, segments: c.segments, costMinor: c.segments * priceMinor };
 }
 
-export function previewTemplate(kind: NoticeKind, lang: Lang, set: TemplateSet, o: { publicUrl: string; smsPriceMinor: number }): Preview {
-  const vars = sampleVars(kind, lang, o.publicUrl);
+/** The sample notice of `kind` rendered by `render` (the root's renderer over the draft) for each channel. */
+export function previewTemplate(render: Renderer, kind: NoticeKind, lang: Lang, smsPriceMinor: number): Preview {
+  const payload = samplePayload(kind, lang) as unknown as Record<string, unknown>;
   // A placeholder the kind does not have shows up in the preview instead of failing the page.
-  const render = (t: string, html = false) => {
+  const text = (channel: 'sms' | 'email' | 'letter') => {
     try {
-      return renderTemplate(t, vars, { html });
+      return render(kind, channel, lang, payload);
     } catch (e) {
-      return `⚠ ${(e as Error).message}`;
+      const problem = `⚠ ${(e as Error).message}`;
+      return { subject: problem, body: problem, html: problem };
     }
   };
-  const sms = render(set.sms);
+  const sms = text('sms').body;
+  const email = text('email');
   return {
     lang,
-    sms: figures(sms, o.smsPriceMinor),
-    smsLatin: figures(toGsmSafe(sms), o.smsPriceMinor),
-    email: { subject: render(set.emailSubject), text: render(set.emailText), html: render(set.emailHtml, true) },
-    letter: render(set.letter),
+    sms: figures(sms, smsPriceMinor),
+    smsLatin: figures(toGsmSafe(sms), smsPriceMinor),
+    email: { subject: email.subject ?? '', text: email.body, html: email.html ?? '' },
+    letter: text('letter').body,
   };
 }

@@ -1,13 +1,11 @@
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import { noticeRenderer } from '../dunning/render.js';
 import { runDunning } from '../dunning/run.js';
 import { isAppError } from '../errors.js';
 import type { AppDeps } from '../http/server.js';
 import { registerSecurityHeaders } from '../http/security-headers.js';
 import type { BackofficeDeps } from './deps.js';
-import { purgeSessions } from './sessions.js';
 import { accountRoutes } from './web/account-pages.js';
 import { assetRoutes } from './web/assets.js';
 import { auditRoutes } from './web/audit-page.js';
@@ -45,19 +43,17 @@ export function routeTable(o: { dryRun: DryRun }): readonly BackofficeRoute[] {
   ];
 }
 
-const HOUSEKEEPING_MS = 10 * 60_000;
-
 /**
  * The back office under /backoffice: server-rendered pages for customer-centre staff. Register it
  * at the root (it adds its own prefix).
  */
 export function backofficeRoutes(app: AppDeps, opts: { now?: () => Date; dryRun?: DryRun } = {}): FastifyPluginAsync {
-  const deps: BackofficeDeps = { db: app.database.db, database: app.database, config: app.config, logger: app.logger, now: opts.now ?? (() => new Date()) };
+  const deps: BackofficeDeps = { db: app.database.db, root: app, database: app.database, config: app.config, logger: app.logger, now: opts.now ?? (() => new Date()) };
   // The dunning engineer's run, in a transaction it rolls back: exactly what today's run would do.
   const dryRun: DryRun =
     opts.dryRun ??
     (async (date) => {
-      const r = await runDunning(deps.db, { date, trigger: 'api', actor: 'backoffice', render: noticeRenderer(app.config.http.publicUrl), smsPricePerSegmentMinor: app.config.delivery.smsPricePerSegmentMinor, dryRun: true });
+      const r = await runDunning(deps.db, { date, trigger: 'api', actor: 'backoffice', render: app.render, smsPricePerSegmentMinor: app.config.delivery.smsPricePerSegmentMinor, dryRun: true });
       return { plannedNotices: r.noticesCreated, figures: r.stages };
     });
   const plugin: FastifyPluginAsync = async (f: FastifyInstance) => {
@@ -90,15 +86,6 @@ export function backofficeRoutes(app: AppDeps, opts: { now?: () => Date; dryRun?
         handler: (req, reply) => dispatch(route, contextOf(req, reply, deps)),
       });
     }
-
-    let timer: NodeJS.Timeout | undefined;
-    f.addHook('onReady', async () => {
-      timer = setInterval(() => {
-        purgeSessions(deps.db, deps.config.backoffice, deps.now()).catch((err: unknown) => deps.logger.warn({ err }, 'staff session housekeeping failed'));
-      }, HOUSEKEEPING_MS);
-      timer.unref();
-    });
-    f.addHook('onClose', async () => clearInterval(timer));
   };
   return async (root: FastifyInstance) => {
     await root.register(plugin, { prefix: BASE });

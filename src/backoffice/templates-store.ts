@@ -1,10 +1,10 @@
 // Message templates edited in the back office. Every save is a new version (who, when, why); the
-// newest version of a kind and language is in force, else the shipped default. The delivery
-// worker renders notices through templateCache().source, refreshed from this table.
+// newest version of a kind and language is in force, else the shipped default. Every process
+// renders notices through templateCache().source, refreshed from this table (src/app/).
 import type { Kysely } from 'kysely';
 import { recordAudit } from '../audit/record.js';
 import type { DB } from '../db/schema.js';
-import type { TemplateSource } from '../delivery/render.js';
+import { shippedTemplates, type Template, type TemplateSource } from '../delivery/render.js';
 import { defaultTemplates, templateVariables, type Lang, type MessageType, type TemplateChannel, type TemplateSet } from '../delivery/text/default-templates.js';
 import { listPlaceholders } from '../delivery/text/render.js';
 import { NOTICE_KINDS, type NoticeKind } from '../dunning/policy.js';
@@ -126,17 +126,26 @@ export async function saveTemplate(db: Kysely<DB>, kind: NoticeKind, lang: Lang,
 }
 
 export interface TemplateCache {
-  /** For templateRenderer(): the versions in force at the last refresh. */
+  /** For the renderers: the versions in force at the last refresh. */
   source: TemplateSource;
+  /** Reads the versions in force again when any was saved since the last read (one cheap query otherwise). */
   refresh(): Promise<void>;
 }
 
-/** The templates in force, kept in memory for the worker's synchronous renderer. */
+/**
+ * The templates in force, kept in memory for the synchronous renderers. Versions are only ever
+ * added (the table refuses UPDATE and DELETE), so their count tells whether anything changed:
+ * every process polls it, and a save made by any process on any machine is used everywhere at
+ * the next refresh.
+ */
 export function templateCache(db: Kysely<DB>): TemplateCache {
-  let saved = new Map<string, TemplateSet>();
+  let saved = new Map<string, Template>();
+  let seen = -1;
   return {
-    source: (kind, lang) => saved.get(`${kind}:${lang}`) ?? defaultTemplates[kind]?.[lang],
+    source: (kind, lang) => saved.get(`${kind}:${lang}`) ?? shippedTemplates(kind, lang),
     async refresh() {
+      const n = await db.selectFrom('message_templates').select((x) => x.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+      if (Number(n.n) === seen) return;
       const rows = await db
         .selectFrom('message_templates as t')
         .selectAll()
@@ -144,7 +153,8 @@ export function templateCache(db: Kysely<DB>): TemplateCache {
           eb('t.version', '=', selectFrom('message_templates as n').select((x) => x.fn.max('n.version').as('v')).whereRef('n.kind', '=', 't.kind').whereRef('n.lang', '=', 't.lang')),
         )
         .execute();
-      saved = new Map(rows.map((r) => [`${r.kind}:${r.lang}`, toVersion(r).set]));
+      saved = new Map(rows.map((r) => [`${r.kind}:${r.lang}`, { set: toVersion(r).set, version: r.version }]));
+      seen = Number(n.n);
     },
   };
 }

@@ -8,8 +8,6 @@ import type { Bounce } from './email/dsn.js';
 import type { FailureContext } from './outbox/fallback.js';
 import { recordReceipt } from './outbox/receipts.js';
 import type { MessageStatus } from './outbox/tables.js';
-import { templateRenderer } from './render.js';
-import { failureContext } from './setup.js';
 
 export interface BounceResult {
   /** The email message the bounce names; null: none of ours (nothing was recorded). */
@@ -75,11 +73,12 @@ export async function recordBounce(db: Kysely<DB>, bounce: Bounce, ctx: FailureC
  * Starts the built-in SMTP receiver for the VERP return path when BOUNCE_SMTP_PORT and
  * BOUNCE_DOMAIN are set (and email goes out over SMTP); null otherwise. Stop it on shutdown.
  */
-export async function startBounceReceiver(config: Config, database: Database, logger: Logger): Promise<BounceReceiver | null> {
+export async function startBounceReceiver(o: { config: Config; database: Database; logger: Logger; failure: FailureContext }): Promise<BounceReceiver | null> {
+  const { config, database } = o;
   const smtp = config.delivery.smtp;
   if (!smtp || smtp.bounceSmtpPort === null || smtp.bounceDomain === null) return null;
-  const log = logger.child({ component: 'bounces' });
-  const ctx = failureContext(config, templateRenderer());
+  const log = o.logger.child({ component: 'bounces' });
+  const ctx = o.failure;
   const receiver = new BounceReceiver({
     host: config.http.host,
     port: smtp.bounceSmtpPort,

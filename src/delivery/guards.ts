@@ -21,14 +21,6 @@ export function batchGuard(batch: BatchGuard): Guard {
   return Object.assign(one, { batch });
 }
 
-/** The guards by message kind a Worker uses unless it is given its own map. */
-export const guards: Record<string, Guard> = {};
-
-export function registerGuard(kind: string, guard: Guard): void {
-  if (guards[kind] !== undefined) throw new Error(`a guard for ${kind} is already registered`);
-  guards[kind] = guard;
-}
-
 /**
  * Every message: its subscription must not have ended, nor moved to another address. A pending
  * one passes, since verification codes go to contacts not yet verified. One query for all.

@@ -2,10 +2,19 @@ import type { Renderer } from './outbox/message.js';
 import { defaultTemplates, type Lang, type MessageType, type TemplateSet } from './text/default-templates.js';
 import { renderTemplate, type TemplateVars } from './text/render.js';
 
-/** Where the texts of a message type come from: the shipped defaults, or the back office's versions. */
-export type TemplateSource = (kind: MessageType, lang: Lang) => TemplateSet | undefined;
+/** The texts of a message type in one language, and which version they are (0: the shipped default). */
+export interface Template {
+  set: TemplateSet;
+  version: number;
+}
 
-export const shippedTemplates: TemplateSource = (kind, lang) => defaultTemplates[kind]?.[lang];
+/** Where the texts of a message type come from: the shipped defaults, or the back office's versions. */
+export type TemplateSource = (kind: MessageType, lang: Lang) => Template | undefined;
+
+export const shippedTemplates: TemplateSource = (kind, lang) => {
+  const set = defaultTemplates[kind]?.[lang];
+  return set === undefined ? undefined : { set, version: 0 };
+};
 
 /** Template variables of a message: `payload.vars` when the payload keeps them apart, else its scalar fields. */
 export function templateVars(payload: Record<string, unknown>): TemplateVars {
@@ -18,13 +27,14 @@ export function templateVars(payload: Record<string, unknown>): TemplateVars {
 /** Renders a message for a channel right before sending (and for a fallback channel). */
 export function templateRenderer(templates: TemplateSource = shippedTemplates): Renderer {
   return (kind, channel, lang, payload) => {
-    const set = templates(kind as MessageType, lang) ?? templates(kind as MessageType, 'bg');
-    if (!set) throw new Error(`no template for message kind ${kind}`);
+    const t = templates(kind as MessageType, lang) ?? templates(kind as MessageType, 'bg');
+    if (!t) throw new Error(`no template for message kind ${kind}`);
     const vars = templateVars(payload);
-    if (channel === 'sms') return { body: renderTemplate(set.sms, vars) };
+    const { set, version } = t;
+    if (channel === 'sms') return { body: renderTemplate(set.sms, vars), templateVersion: version };
     if (channel === 'email') {
-      return { subject: renderTemplate(set.emailSubject, vars), body: renderTemplate(set.emailText, vars), html: renderTemplate(set.emailHtml, vars, { html: true }) };
+      return { subject: renderTemplate(set.emailSubject, vars), body: renderTemplate(set.emailText, vars), html: renderTemplate(set.emailHtml, vars, { html: true }), templateVersion: version };
     }
-    return { subject: renderTemplate(set.emailSubject, vars), body: renderTemplate(set.letter, vars) };
+    return { subject: renderTemplate(set.emailSubject, vars), body: renderTemplate(set.letter, vars), templateVersion: version };
   };
 }

@@ -17,8 +17,6 @@ import { parseCallback, verifyCallback, type CallbackReport } from './http-sms/c
 import { httpSmsConfigSchema, type HttpSmsConfig } from './http-sms/config.js';
 import type { FailureContext } from './outbox/fallback.js';
 import { recordReceipt } from './outbox/receipts.js';
-import { templateRenderer } from './render.js';
-import { failureContext } from './setup.js';
 import { verifyUnsubscribeToken } from './unsubscribe-token.js';
 
 const HTTP_SMS = 'http-sms';
@@ -29,7 +27,7 @@ const HTTP_SMS = 'http-sms';
  */
 export function deliveryRoutes(deps: AppDeps): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
-    const failure = failureContext(deps.config, templateRenderer());
+    const failure = deps.failure;
     const gateway = deps.config.delivery.httpSms;
     // No gateway configured: no callback route, so the path answers 404.
     if (gateway) {

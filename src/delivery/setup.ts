@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Config } from '../config.js';
 import type { Database } from '../db/open.js';
-import { appSecret } from '../db/app-secret.js';
 import type { Logger } from '../log.js';
 import { emailChannel } from './channels/email.js';
 import { httpSmsChannel } from './channels/http-sms.js';
@@ -11,8 +10,6 @@ import type { Channel } from './channels/types.js';
 import { defaultDeliveryConfig, type DeliveryConfig } from './config.js';
 import { httpSmsConfigSchema } from './http-sms/config.js';
 import type { FailureContext } from './outbox/fallback.js';
-import type { Renderer } from './outbox/message.js';
-import { unsubscribeToken } from './unsubscribe-token.js';
 
 export function deliveryConfigFrom(config: Config): DeliveryConfig {
   const d = config.delivery;
@@ -35,8 +32,12 @@ export function deliveryConfigFrom(config: Config): DeliveryConfig {
   };
 }
 
-/** The configured provider of each channel; a channel with none goes to the sandbox. */
-export async function buildChannels(config: Config, database: Database, logger: Logger, failure: FailureContext): Promise<Channel[]> {
+/**
+ * The configured provider of each channel. A channel without one goes to the sandbox only while the
+ * sandbox is on (the demo, or IZVESTIE_SANDBOX=on); otherwise it has no lane, and its messages wait
+ * in the queue, counted on the providers page and in /metrics, until a provider is configured.
+ */
+export function buildChannels(config: Config, database: Database, logger: Logger, failure: FailureContext, unsubscribeUrl: (subscriptionId: number) => string): Channel[] {
   const d = config.delivery;
   const channels: Channel[] = [];
   if (d.smpp) {
@@ -48,8 +49,9 @@ export async function buildChannels(config: Config, database: Database, logger: 
         window: d.smpp.window,
         responseTimeoutMs: 10_000,
         enquireLinkMs: 30_000,
+        // Capped low: an SMSC back after an outage is found within seconds, not after a minute's back-off.
         reconnectMinMs: 1000,
-        reconnectMaxMs: 60_000,
+        reconnectMaxMs: 5000,
         receiptTimeZone: d.smpp.receiptTimeZone,
         readyTimeoutMs: 5000,
         db: database.db,
@@ -60,16 +62,10 @@ export async function buildChannels(config: Config, database: Database, logger: 
   } else if (d.httpSms) {
     const cfg = httpSmsConfigSchema.parse({ ...d.httpSms.options, url: d.httpSms.url });
     channels.push(httpSmsChannel(cfg, { name: 'http-sms', callbackUrl: `${config.http.publicUrl}/api/v1/delivery/http-sms/callback` }));
-  } else {
+  } else if (config.sandbox) {
     channels.push(sandboxChannel('sms'));
   }
   if (d.smtp) {
-    // Emails to subscribers carry an RFC 8058 one-click link, which must be https: with any other
-    // URL every such email would fail to compose and be retried for hours, sending nothing.
-    if (!config.http.publicUrl.startsWith('https://')) {
-      throw new Error(`PUBLIC_URL must be an https:// URL when SMTP_URL is set (one-click unsubscribe links, RFC 8058); it is ${config.http.publicUrl}`);
-    }
-    const secret = await appSecret(database, 'unsubscribe');
     channels.push(
       emailChannel({
         name: 'smtp',
@@ -79,16 +75,15 @@ export async function buildChannels(config: Config, database: Database, logger: 
         domain: d.smtp.domain,
         ...(d.smtp.bounceDomain ? { bounceDomain: d.smtp.bounceDomain } : {}),
         ...(d.smtp.dkim ? { dkim: { domainName: d.smtp.dkim.domain, keySelector: d.smtp.dkim.selector, privateKey: readFileSync(d.smtp.dkim.keyFile, 'utf8') } } : {}),
-        unsubscribeUrl: (id) => `${config.http.publicUrl}/u/${unsubscribeToken(secret, id)}`,
+        unsubscribeUrl,
       }),
     );
-  } else {
+  } else if (config.sandbox) {
     channels.push(sandboxChannel('email'));
   }
-  for (const c of channels) if (c.name === 'sandbox') logger.warn({ channel: c.channel }, `no ${c.channel} provider configured: ${c.channel} messages go to the sandbox (/dev/outbox)`);
+  for (const c of channels) if (c.name === 'sandbox') logger.warn({ channel: c.channel }, `sandbox: ${c.channel} messages are recorded, not sent (/dev/outbox)`);
+  for (const channel of ['sms', 'email'] as const) {
+    if (!channels.some((c) => c.channel === channel)) logger.warn({ channel }, `no ${channel} provider configured: ${channel} messages wait in the queue until one is (${channel === 'sms' ? 'SMPP_URL or HTTP_SMS_URL' : 'SMTP_URL'})`);
+  }
   return channels;
-}
-
-export function failureContext(config: Config, render: Renderer): FailureContext {
-  return { render, hardFailureThreshold: config.delivery.hardFailureThreshold };
 }

@@ -1,6 +1,5 @@
-import type { Config } from '../config.js';
+import type { Root } from '../app/root.js';
 import type { Database } from '../db/open.js';
-import type { Logger } from '../log.js';
 import { importCsv, type ImportReport } from '../billing/import.js';
 import { importKinds } from '../billing/kinds/index.js';
 import type { ImportKindName } from '../billing/import-kind.js';
@@ -8,7 +7,6 @@ import { sofiaDate } from '../dunning/calendar/index.js';
 import { generateDemo, type DemoOptions } from './generate.js';
 import { sampleLogins } from './try-these.js';
 import { seedDemoHistory } from '../dunning/demo-history.js';
-import { messageRenderer } from '../delivery/service.js';
 import { createDemoStaff } from './staff.js';
 
 const order: ImportKindName[] = ['customers', 'invoices', 'payments', 'subscriptions'];
@@ -33,7 +31,8 @@ export async function loadDemo(database: Database, opts: DemoOptions, maxReporte
 }
 
 /** First start of the embedded default: a realistic utility to look at, in seconds. */
-export async function loadDemoIfEmpty(database: Database, config: Config, logger: Logger): Promise<void> {
+export async function loadDemoIfEmpty(root: Pick<Root, 'database' | 'config' | 'logger' | 'render'>): Promise<void> {
+  const { database, config, logger } = root;
   const wanted = config.demo.mode === 'on' || (config.demo.mode === 'auto' && database.kind === 'pglite');
   if (!wanted) return;
   const any = await database.db.selectFrom('customers').select('customer_number').limit(1).executeTakeFirst();
@@ -43,7 +42,7 @@ export async function loadDemoIfEmpty(database: Database, config: Config, logger
   logger.info({ customers: opts.customers }, 'empty database: loading demo data');
   const reports = await loadDemo(database, opts, config.import.maxReportedErrors);
   // Past daily runs over the demo data, so the effectiveness report has history to show.
-  const history = await seedDemoHistory(database.db, { today: opts.today, render: messageRenderer(config), smsPricePerSegmentMinor: config.delivery.smsPricePerSegmentMinor });
+  const history = await seedDemoHistory(database.db, { today: opts.today, render: root.render, smsPricePerSegmentMinor: config.delivery.smsPricePerSegmentMinor });
   logger.info({ runs: history.runs, notices: history.notices }, 'demo history of daily runs replayed');
   logger.info(
     { ms: Date.now() - started, ...Object.fromEntries(Object.entries(reports).map(([k, r]) => [k, r.inserted])) },

@@ -2,8 +2,8 @@
 // sending (and again for a fallback channel) with this renderer.
 import type { RenderedText, Renderer } from '../delivery/outbox/message.js';
 import type { ChannelType } from '../delivery/outbox/tables.js';
-import { shippedTemplates, templateVars, type TemplateSource } from '../delivery/render.js';
-import type { Lang, TemplateSet } from '../delivery/text/default-templates.js';
+import { shippedTemplates, templateVars, type Template, type TemplateSource } from '../delivery/render.js';
+import type { Lang } from '../delivery/text/default-templates.js';
 import { formatMoney } from '../delivery/text/money.js';
 import { formatDateBg, maskCustomerNumber, renderTemplate, type TemplateVars } from '../delivery/text/render.js';
 import { isNoticeKind } from './policy.js';
@@ -71,8 +71,8 @@ export function noticeRenderer(publicUrl: string, o: NoticeRendererOptions = {})
   };
 }
 
-function renderSet(t: TemplateSet, channel: ChannelType, vars: TemplateVars): RenderedText {
-  if (channel === 'sms') return { body: renderTemplate(t.sms, vars) };
-  if (channel === 'letter') return { body: renderTemplate(t.letter, vars) };
-  return { subject: renderTemplate(t.emailSubject, vars), body: renderTemplate(t.emailText, vars), html: renderTemplate(t.emailHtml, vars, { html: true }) };
+function renderSet({ set: t, version }: Template, channel: ChannelType, vars: TemplateVars): RenderedText {
+  if (channel === 'sms') return { body: renderTemplate(t.sms, vars), templateVersion: version };
+  if (channel === 'letter') return { body: renderTemplate(t.letter, vars), templateVersion: version };
+  return { subject: renderTemplate(t.emailSubject, vars), body: renderTemplate(t.emailText, vars), html: renderTemplate(t.emailHtml, vars, { html: true }), templateVersion: version };
 }

@@ -3,7 +3,7 @@
 // the guard the worker asks right before sending. Both use the same rule, below.
 import { sql } from 'kysely';
 import type pg from 'pg';
-import { batchGuard, registerGuard, type Guard } from '../delivery/guards.js';
+import { batchGuard, type Guard, type GuardMap } from '../delivery/guards.js';
 import { NOTICE_KINDS } from './policy.js';
 
 const KINDS = NOTICE_KINDS.map((k) => `'${k}'`).join(', ');
@@ -56,7 +56,5 @@ export const noticeGuard: Guard = batchGuard(async (db, msgs) => {
   return new Map(r.rows.map((x) => [Number(x.id), x.reason]));
 });
 
-/** Registers noticeGuard for the notice kinds with the worker's default guards; call once at start. */
-export function registerNoticeGuards(): void {
-  for (const kind of NOTICE_KINDS) registerGuard(kind, noticeGuard);
-}
+/** noticeGuard for each notice kind. */
+export const noticeGuards: GuardMap = Object.fromEntries(NOTICE_KINDS.map((kind) => [kind, noticeGuard]));

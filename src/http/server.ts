@@ -1,8 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import type { Config } from '../config.js';
-import type { Database } from '../db/open.js';
-import type { Logger } from '../log.js';
+import type { Root } from '../app/root.js';
 import { registerErrorHandler } from './error-handler.js';
 import { registerMetrics } from './metrics.js';
 import { billingRoutes } from '../billing/routes.js';
@@ -11,11 +9,8 @@ import { portalRoutes } from '../portal/routes.js';
 import { backofficeRoutes } from '../backoffice/routes.js';
 import { deliveryRoutes } from '../delivery/routes.js';
 
-export interface AppDeps {
-  config: Config;
-  database: Database;
-  logger: Logger;
-}
+/** What the routes get: the composition root (src/app/root.ts). */
+export type AppDeps = Root;
 
 /** Builds the whole HTTP application without listening, so tests can drive it with inject(). */
 export async function buildServer(deps: AppDeps): Promise<FastifyInstance> {

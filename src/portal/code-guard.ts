@@ -1,4 +1,4 @@
-import { batchGuard, registerGuard, type Guard } from '../delivery/guards.js';
+import { batchGuard, type Guard } from '../delivery/guards.js';
 import { rules } from './deps.js';
 
 function whyUnusable(c: { used_at: Date | null; replaced_at: Date | null; tries: number; expires_at: Date } | undefined): string | null {
@@ -34,6 +34,3 @@ export const verificationCodeGuard: Guard = batchGuard(async (db, msgs) => {
   }
   return reasons;
 });
-
-// Registered when the portal is loaded; a worker process without the portal must import this file.
-registerGuard('verification_code', verificationCodeGuard);

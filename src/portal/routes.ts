@@ -3,12 +3,8 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { AppDeps } from '../http/server.js';
 import { apiRoutes } from './api/routes.js';
-import './code-guard.js';
 import type { PortalDeps } from './deps.js';
-import { portalHousekeeping } from './housekeeping.js';
 import { webRoutes } from './web/routes.js';
-
-const HOUSEKEEPING_MS = 10 * 60_000;
 
 /**
  * The customer portal: the web pages (/, /register/…, /manage/…, /dev/outbox in a sandbox), the
@@ -38,14 +34,5 @@ export function portalRoutes(deps: AppDeps, opts: { now?: () => Date } = {}): Fa
     await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
     await app.register(apiRoutes(portal), { prefix: '/api/v1/self-service' });
     await app.register(webRoutes(portal));
-
-    let timer: NodeJS.Timeout | undefined;
-    app.addHook('onReady', async () => {
-      timer = setInterval(() => {
-        portalHousekeeping(portal.db, portal.now()).catch((err: unknown) => portal.logger.warn({ err }, 'portal housekeeping failed'));
-      }, HOUSEKEEPING_MS);
-      timer.unref();
-    });
-    app.addHook('onClose', async () => clearInterval(timer));
   };
 }

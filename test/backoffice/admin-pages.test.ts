@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { backofficeRoutes } from '../../src/backoffice/routes.js';
 import { registerErrorHandler } from '../../src/http/error-handler.js';
-import { silentLogger } from '../../src/log.js';
-import { testConfig } from '../support/app.js';
+import { testRoot } from '../support/app.js';
 import type { Database } from '../../src/db/open.js';
 import { describeEachBackend } from '../support/db.js';
 import { seedStaff, signIn } from './support.js';
@@ -14,7 +13,7 @@ const dryRun = async () => ({ plannedNotices: 0, figures: [] });
 async function adminPage(database: Database, url: string, env: Record<string, string> = {}): Promise<string> {
   const app: FastifyInstance = Fastify({ logger: false });
   registerErrorHandler(app);
-  await app.register(backofficeRoutes({ config: testConfig(env), database, logger: silentLogger }, { dryRun }));
+  await app.register(backofficeRoutes(await testRoot(database, env), { dryRun }));
   await app.ready();
   try {
     const admin = await signIn(app, 'admin1');

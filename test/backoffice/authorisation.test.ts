@@ -8,8 +8,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { allows, ROLES, type Access, type Role } from '../../src/backoffice/roles.js';
 import { backofficeRoutes, routeTable } from '../../src/backoffice/routes.js';
 import { registerErrorHandler } from '../../src/http/error-handler.js';
-import { silentLogger } from '../../src/log.js';
-import { testConfig } from '../support/app.js';
+import { testRoot } from '../support/app.js';
 import { describeEachBackend } from '../support/db.js';
 import { client, seedCustomer, seedStaff, signIn, type Client } from './support.js';
 
@@ -57,7 +56,7 @@ describeEachBackend('back-office authorisation matrix', (get) => {
     app.addHook('onRoute', (r) => {
       for (const m of ([] as string[]).concat(r.method)) if (r.url.startsWith('/backoffice')) registered.push(`${m} ${r.url}`);
     });
-    await app.register(backofficeRoutes({ config: testConfig(), database, logger: silentLogger }, { dryRun }));
+    await app.register(backofficeRoutes(await testRoot(database), { dryRun }));
     await app.ready();
     await seedStaff(database);
     await seedCustomer(database, '3000000301');

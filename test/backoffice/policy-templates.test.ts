@@ -4,6 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import { previewTemplate } from '../../src/backoffice/preview.js';
 import { EDITABLE_KINDS, LANGS, templateCache, templateProblems } from '../../src/backoffice/templates-store.js';
 import { defaultTemplates } from '../../src/delivery/text/default-templates.js';
+import { messageRenderer } from '../../src/app/renderer.js';
+import { shippedTemplates } from '../../src/delivery/render.js';
 import { currentPolicy } from '../../src/dunning/policy-store.js';
 import { describeEachBackend } from '../support/db.js';
 import { backofficeApp, seedStaff, signIn, type Client } from './support.js';
@@ -22,7 +24,8 @@ test('the shipped notice templates pass the checks; broken ones are caught with 
 });
 
 test('the preview counts SMS parts and price as written (UCS-2) and transliterated (GSM-7)', () => {
-  const p = previewTemplate('overdue_reminder', 'bg', defaultTemplates.overdue_reminder.bg, { publicUrl: 'https://izvestia.example.bg', smsPriceMinor: 5 });
+  const render = messageRenderer(shippedTemplates, { publicUrl: 'https://izvestia.example.bg', unsubscribeUrl: (id) => `https://izvestia.example.bg/u/${id}.token` });
+  const p = previewTemplate(render, 'overdue_reminder', 'bg', 5);
   assert.equal(p.sms.encoding, 'ucs2');
   assert.match(p.sms.text, /123,45 EUR \(241,45 лв\.\)/);
   assert.ok(p.sms.segments >= 3);
@@ -31,7 +34,8 @@ test('the preview counts SMS parts and price as written (UCS-2) and transliterat
   assert.match(p.smsLatin.text, /^Imate neplateni smetki za tok/);
   assert.ok(p.smsLatin.segments < p.sms.segments);
   assert.match(p.email.html, /Иван Петров Георгиев/);
-  assert.match(p.email.text, /https:\/\/izvestia\.example\.bg\/u\/SAMPLE-TOKEN/);
+  // No real subscription's link: a test send of the preview must not carry a working unsubscribe token.
+  assert.match(p.email.text, /https:\/\/izvestia\.example\.bg\/manage\/unsubscribe/);
 });
 
 describeEachBackend('back-office templates and policy', (get) => {
@@ -82,8 +86,10 @@ describeEachBackend('back-office templates and policy', (get) => {
     assert.deepEqual(audit.details.changed, ['sms']);
     const cache = templateCache(get().db);
     await cache.refresh();
-    assert.equal(cache.source('overdue_reminder', 'bg')?.sms, sms);
-    assert.equal(cache.source('overdue_reminder', 'en')?.sms, defaultTemplates.overdue_reminder.en.sms);
+    assert.deepEqual(cache.source('overdue_reminder', 'bg')?.version, 1);
+    assert.equal(cache.source('overdue_reminder', 'bg')?.set.sms, sms);
+    assert.equal(cache.source('overdue_reminder', 'en')?.set.sms, defaultTemplates.overdue_reminder.en.sms);
+    assert.equal(cache.source('overdue_reminder', 'en')?.version, 0);
     const list = await supervisor.get('/backoffice/templates/overdue_reminder?format=csv');
     assert.match(list.body, /По-кратко SMS/);
   });

@@ -6,8 +6,7 @@ import type { Role } from '../../src/backoffice/roles.js';
 import { createUser } from '../../src/backoffice/users.js';
 import type { Database } from '../../src/db/open.js';
 import { registerErrorHandler } from '../../src/http/error-handler.js';
-import { silentLogger } from '../../src/log.js';
-import { testConfig } from '../support/app.js';
+import { testRoot } from '../support/app.js';
 
 export interface Clock {
   now: () => Date;
@@ -23,7 +22,7 @@ export async function backofficeApp(database: Database, o: { env?: Record<string
   const c = o.clock ?? clock();
   const app = Fastify({ logger: false });
   registerErrorHandler(app);
-  await app.register(backofficeRoutes({ config: testConfig({ IZVESTIE_SANDBOX: 'on', ...o.env }), database, logger: silentLogger }, { now: c.now }));
+  await app.register(backofficeRoutes(await testRoot(database, { IZVESTIE_SANDBOX: 'on', ...o.env }), { now: c.now }));
   await app.ready();
   return { app, clock: c };
 }

@@ -4,9 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import nodemailer from 'nodemailer';
 import { startBounceReceiver } from '../../src/delivery/bounces.js';
 import { enqueue } from '../../src/delivery/outbox/enqueue.js';
-import { createWorker } from '../../src/delivery/service.js';
-import { silentLogger } from '../../src/log.js';
-import { testApiKey, testConfig, testServer } from '../support/app.js';
+import { createWorker } from '../../src/app/worker.js';
+import { testApiKey, testRoot, testServer } from '../support/app.js';
 import { describeEachBackend } from '../support/db.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
 import { buildDsn } from './email/dsn-fixture.js';
@@ -64,7 +63,7 @@ describeEachBackend('email bounces', (get) => {
       payload: { vars },
     });
     const seen = sink.messages.length;
-    const worker = await createWorker(testConfig(env), get(), silentLogger);
+    const worker = createWorker(await testRoot(get(), env));
     await worker.drain();
     await worker.stop();
     const [mail] = (await sink.waitForMessages(seen + 1)).slice(seen);
@@ -137,7 +136,7 @@ describeEachBackend('email bounces', (get) => {
   test('the built-in SMTP receiver takes a DSN sent to the VERP address and fails the message', async () => {
     const { db } = get();
     const { id, customer } = await sentEmail(4);
-    const receiver = await startBounceReceiver(testConfig(env), get(), silentLogger);
+    const receiver = await startBounceReceiver(await testRoot(get(), env));
     assert.ok(receiver !== null);
     const client = nodemailer.createTransport({ host: '127.0.0.1', port: receiver.port, secure: false, ignoreTLS: true });
     try {
@@ -155,6 +154,6 @@ describeEachBackend('email bounces', (get) => {
 
   test('no receiver without BOUNCE_SMTP_PORT', async () => {
     const { BOUNCE_SMTP_PORT: _port, ...rest } = env;
-    assert.equal(await startBounceReceiver(testConfig(rest), get(), silentLogger), null);
+    assert.equal(await startBounceReceiver(await testRoot(get(), rest)), null);
   });
 });

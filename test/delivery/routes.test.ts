@@ -5,10 +5,9 @@ import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { appSecret } from '../../src/db/app-secret.js';
 import { enqueue } from '../../src/delivery/outbox/enqueue.js';
-import { createWorker } from '../../src/delivery/service.js';
+import { createWorker } from '../../src/app/worker.js';
 import { unsubscribeToken } from '../../src/delivery/unsubscribe-token.js';
-import { silentLogger } from '../../src/log.js';
-import { testConfig, testServer } from '../support/app.js';
+import { testRoot, testServer } from '../support/app.js';
 import { describeEachBackend } from '../support/db.js';
 import { postSignedCallback, startHttpGateway, type HttpGateway } from '../support/http-gateway.js';
 import { byKey, messageById, resetData, seedCustomer } from './outbox/fixtures.js';
@@ -73,7 +72,7 @@ describeEachBackend('HTTP SMS status callback route', (get) => {
       payload: { vars },
     });
     const before = gateway.requests.length;
-    const worker = await createWorker(testConfig(env), get(), silentLogger);
+    const worker = createWorker(await testRoot(get(), env));
     await worker.drain();
     await worker.stop();
     assert.equal(gateway.requests.length, before + 1);

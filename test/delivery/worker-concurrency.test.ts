@@ -61,6 +61,7 @@ describeEachBackend('delivery worker, many at once', (get, backend) => {
             db: d.db,
             workerId: `w${i}`,
             render,
+            guards: {},
             now: t.now,
             config: testConfig({ batchSize: 25 }),
             channels: [

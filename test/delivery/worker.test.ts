@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import { describeEachBackend } from '../support/db.js';
 import { enqueue, type NewMessage } from '../../src/delivery/outbox/enqueue.js';
 import { DeliveryError } from '../../src/delivery/channels/types.js';
-import { registerGuard, type Guard } from '../../src/delivery/guards.js';
+import type { Guard } from '../../src/delivery/guards.js';
 import { Worker } from '../../src/delivery/worker.js';
 import { attemptsOf, byKey, clock, drain, messageById, render, resetData, seedCustomer, testChannel, testConfig } from './outbox/fixtures.js';
 
@@ -76,16 +76,14 @@ describeEachBackend('delivery worker', (get, backend) => {
     ]);
   });
 
-  test('guards registered with registerGuard are used by default', async () => {
+  test('a one-message guard (no batch form) is asked for each message of its kind', async () => {
     const { db } = get();
-    // The registry lives for the process, which runs this suite once per backend.
-    const kind = `code_${backend}`;
-    registerGuard(kind, async (_db, msg) => (msg.payload.expired ? 'code expired' : null));
-    assert.throws(() => registerGuard(kind, async () => null), /already registered/);
+    const kind = 'code_like';
+    const guard: Guard = async (_db, msg) => (msg.payload.expired ? 'code expired' : null);
     const live = await enqueue(db, sms('r:live', '+359888000001', { kind, payload: { expired: false } }));
     const stale = await enqueue(db, sms('r:stale', '+359888000002', { kind, payload: { expired: true } }));
     const ch = testChannel('sms');
-    await drain({ db, channels: [ch], now: clock().now });
+    await drain({ db, channels: [ch], now: clock().now, guards: { [kind]: guard } });
     assert.deepEqual(ch.sends.map((m) => m.id), [live.id]);
     assert.equal((await messageById(db, stale.id)).cancel_reason, 'code expired');
   });
@@ -306,7 +304,7 @@ describeEachBackend('delivery worker', (get, backend) => {
       await gate;
       return ok([`g-${msg.id}`]);
     });
-    const w = new Worker({ db, channels: [ch], render, now: t.now, config: testConfig({ pacing: { 'test-sms': { ratePerSecond: 1000, window: 1 } } }) });
+    const w = new Worker({ db, channels: [ch], render, guards: {}, now: t.now, config: testConfig({ pacing: { 'test-sms': { ratePerSecond: 1000, window: 1 } } }) });
     await w.start();
     try {
       for (let i = 0; i < 500 && ch.sends.length === 0; i++) await sleep(10);

@@ -5,13 +5,11 @@ import type pg from 'pg';
 import { describeEachBackend } from '../support/db.js';
 import { clock, drain, testChannel } from '../delivery/outbox/fixtures.js';
 import { DeliveryError } from '../../src/delivery/channels/types.js';
-import { guards } from '../../src/delivery/guards.js';
 import { placeHold } from '../../src/dunning/holds.js';
-import { cancelSettledNotices, noticeGuard, registerNoticeGuards } from '../../src/dunning/stop-notices.js';
+import { cancelSettledNotices, noticeGuard, noticeGuards } from '../../src/dunning/stop-notices.js';
 import { addCustomer, addInvoice, notices, pay, render, reset, run } from './fixtures.js';
 
 const DUE = '2026-11-02';
-registerNoticeGuards();
 
 describeEachBackend('stopping notices that are no longer due', (get) => {
   beforeEach(() => reset(get().db));
@@ -97,13 +95,13 @@ describeEachBackend('stopping notices that are no longer due', (get) => {
     await db.insertInto('dunning_holds').values({ customer_number: stays, reason: 'complaint', until: '2099-01-01', created_by: 'test' }).execute();
     const ch = testChannel('sms');
     const t = clock();
-    await drain({ db, channels: [ch], now: t.now, render });
+    await drain({ db, channels: [ch], now: t.now, render, guards: noticeGuards });
     assert.equal(ch.sends.length, 2);
     assert.ok(ch.sends.every((m) => /50,00 EUR/.test(m.body)));
     const states = new Map((await notices(db)).map((m) => [m.customer_number, [m.status, m.cancel_reason]]));
     assert.deepEqual(states.get(payer), ['cancelled', 'invoices paid']);
     assert.deepEqual(states.get(stays), ['cancelled', 'hold: complaint']);
-    assert.equal(guards.overdue_final, noticeGuard);
+    assert.equal(noticeGuards.overdue_final, noticeGuard);
   });
 
   test('placing a hold cancels the customer’s queued notices at once', async () => {
@@ -123,7 +121,7 @@ describeEachBackend('stopping notices that are no longer due', (get) => {
       throw new DeliveryError('unknown subscriber', { kind: 'permanent' });
     });
     const email = testChannel('email');
-    await drain({ db, channels: [sms, email], now: clock().now, render });
+    await drain({ db, channels: [sms, email], now: clock().now, render, guards: noticeGuards });
     assert.equal(email.sends.length, 1);
     assert.match(email.sends[0]?.subject ?? '', /\*{6}0001/);
     assert.match(email.sends[0]?.body ?? '', /I-1/);

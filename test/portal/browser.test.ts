@@ -15,6 +15,7 @@ import { Worker } from '../../src/delivery/worker.js';
 import { testServer } from '../support/app.js';
 import { describeEachBackend } from '../support/db.js';
 import { seedCustomers, type SeededCustomer } from './fixtures.js';
+import { verificationCodeGuard } from '../../src/portal/code-guard.js';
 
 // The callbacks given to page.evaluate run in the page; this file is compiled without the DOM library.
 interface PageElement {
@@ -58,6 +59,7 @@ describeEachBackend('portal in a real browser', (get) => {
     base = `http://localhost:${typeof address === 'object' && address ? address.port : 0}`;
     worker = new Worker({
       db: get().db,
+      guards: { verification_code: verificationCodeGuard },
       channels: [sandboxChannel('sms'), sandboxChannel('email')],
       config: { ...defaultDeliveryConfig, pollIntervalMs: 100, sendWindows: { sms: null, email: null } },
       render: () => {

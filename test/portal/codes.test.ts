@@ -6,11 +6,11 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { sandboxChannel } from '../../src/delivery/channels/sandbox.js';
 import { defaultDeliveryConfig } from '../../src/delivery/config.js';
-import { guards } from '../../src/delivery/guards.js';
 import { Worker } from '../../src/delivery/worker.js';
 import { compareCode, recordTry } from '../../src/portal/codes.js';
 import { describeEachBackend } from '../support/db.js';
 import { apiClient, clock, DAY, lastCode, messagesTo, portalApp, resetCounters, seedCustomers, type Clock, type SeededCustomer } from './fixtures.js';
+import { verificationCodeGuard } from '../../src/portal/code-guard.js';
 
 const MIN = 60_000;
 
@@ -125,7 +125,7 @@ describeEachBackend('portal verification codes', (get) => {
     if (first !== second) assert.equal(r.json.error.details.reason, 'wrong_code');
     const [oldMsg, newMsg] = (await messagesTo(get(), to)).filter((m) => m.kind === 'verification_code');
     assert.ok(!(oldMsg!.body ?? '').includes(first), 'the replaced code is blanked');
-    const guard = guards.verification_code!;
+    const guard = verificationCodeGuard;
     const asMessage = (m: typeof oldMsg) => ({ payload: m!.payload }) as Parameters<typeof guard>[1];
     assert.equal(await guard(get().db, asMessage(oldMsg)), 'code replaced');
     assert.equal(await guard(get().db, asMessage(newMsg)), null);
@@ -202,6 +202,7 @@ describeEachBackend('portal verification codes', (get) => {
     await api.resend('sms');
     const worker = new Worker({
       db: get().db,
+      guards: { verification_code: verificationCodeGuard },
       channels: [sandboxChannel('sms'), sandboxChannel('email')],
       config: { ...defaultDeliveryConfig, sendWindows: { sms: null, email: null } },
       render: () => {

@@ -10,6 +10,7 @@ import { registerErrorHandler } from '../../src/http/error-handler.js';
 import { silentLogger, type Logger } from '../../src/log.js';
 import { portalRoutes } from '../../src/portal/routes.js';
 import { testConfig } from '../support/app.js';
+import { assemble } from '../../src/app/root.js';
 
 export const DAY = 86_400_000;
 
@@ -68,7 +69,8 @@ export async function portalApp(database: Database, o: { env?: Record<string, st
   const logger = o.logger ?? silentLogger;
   const app = Fastify({ loggerInstance: logger as FastifyBaseLogger });
   registerErrorHandler(app);
-  await app.register(portalRoutes({ config: testConfig({ IZVESTIE_SANDBOX: 'on', ...o.env }), database, logger }, { now: c.now }));
+  const root = await assemble(testConfig({ IZVESTIE_SANDBOX: 'on', ...o.env }), logger, database);
+  await app.register(portalRoutes(root, { now: c.now }));
   await app.ready();
   return { app, clock: c };
 }

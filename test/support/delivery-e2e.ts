@@ -5,12 +5,10 @@ import { loadConfig, type Config } from '../../src/config.js';
 import type { Database } from '../../src/db/open.js';
 import type { DB } from '../../src/db/schema.js';
 import type { DeliveryConfig } from '../../src/delivery/config.js';
-import { guards } from '../../src/delivery/guards.js';
-import { createWorker, messageRenderer } from '../../src/delivery/service.js';
-import { buildChannels, deliveryConfigFrom, failureContext } from '../../src/delivery/setup.js';
-import { Worker } from '../../src/delivery/worker.js';
+import { assemble } from '../../src/app/root.js';
+import { createWorker } from '../../src/app/worker.js';
+import type { Worker } from '../../src/delivery/worker.js';
 import type { NoticePayload } from '../../src/dunning/render.js';
-import { registerNoticeGuards } from '../../src/dunning/stop-notices.js';
 import { silentLogger } from '../../src/log.js';
 import { seedCustomer, type Seeded } from '../delivery/outbox/fixtures.js';
 
@@ -23,17 +21,11 @@ export function e2eConfig(env: Record<string, string>): Config {
 }
 
 /**
- * createWorker(config) itself, or, when `tune` is given, the same guards, renderer, channels and
- * settings with the retry delays and poll interval shortened, so a fault test sees retries within
- * seconds.
+ * The worker the composition root builds, as `izvestie worker` does; `tune` shortens the retry
+ * delays and poll interval, so a fault test sees retries within seconds.
  */
-export async function e2eWorker(database: Database, env: Record<string, string>, tune?: Partial<DeliveryConfig>): Promise<Worker> {
-  const config = e2eConfig(env);
-  if (tune === undefined) return createWorker(config, database, silentLogger);
-  if (!guards.overdue_reminder) registerNoticeGuards();
-  const render = messageRenderer(config);
-  const channels = await buildChannels(config, database, silentLogger, failureContext(config, render));
-  return new Worker({ db: database.db, channels, config: { ...deliveryConfigFrom(config), ...tune }, render, logger: silentLogger });
+export async function e2eWorker(database: Database, env: Record<string, string>, tune: Partial<DeliveryConfig> = {}): Promise<Worker> {
+  return createWorker(await assemble(e2eConfig(env), silentLogger, database), tune);
 }
 
 /** Retries within a second or two instead of after 15-30 s. */

@@ -90,6 +90,12 @@ export function messageColumns(c: Ctx): Column<MessageRow>[] {
     { bg: 'Кодиране', en: 'Encoding', csv: (r) => r.encoding },
     { bg: 'Цена (EUR)', en: 'Cost (EUR)', csv: (r) => csvEur(r.costMinor), cell: (r) => (r.costMinor === null ? '—' : fmtEur(r.costMinor, c.lang)), numeric: true },
     { bg: 'Доставчик', en: 'Provider', csv: (r) => r.provider },
+    {
+      bg: 'Шаблон',
+      en: 'Template',
+      csv: (r) => r.templateVersion,
+      cell: (r) => (r.templateVersion === null ? '—' : r.templateVersion === 0 ? c.t('по подразбиране', 'default') : `v${r.templateVersion}`),
+    },
     { bg: 'Причина', en: 'Reason', csv: (r) => r.reason },
   ];
 }

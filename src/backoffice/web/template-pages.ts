@@ -8,10 +8,11 @@ import { isAppError } from '../../errors.js';
 import { html, sendHtml, type SafeHtml } from '../../http/html.js';
 import { parseContact } from '../../portal/contact-input.js';
 import { recordAudit } from '../../audit/record.js';
-import { previewTemplate, sampleVars, type Preview, type SmsFigures } from '../preview.js';
+import { previewTemplate, samplePayload, type Preview, type SmsFigures } from '../preview.js';
 import { saveSessionData } from '../sessions.js';
 import { EDITABLE_KINDS, LANGS, TEMPLATE_FIELDS, currentTemplate, isEditableKind, saveTemplate, templateProblems, templateVersions, type TemplateField, type TemplateProblem, type TemplateVersion } from '../templates-store.js';
-import { renderTemplate } from '../../delivery/text/render.js';
+import { templateVariables } from '../../delivery/text/default-templates.js';
+import type { Renderer } from '../../delivery/outbox/message.js';
 import type { NoticeKind } from '../../dunning/policy.js';
 import { banner, button, input, select, textarea, type FieldError } from './components.js';
 import { BASE, actor, field, param, redirect, type StaffCtx } from './context.js';
@@ -79,8 +80,9 @@ async function editPage(c: StaffCtx, kind: NoticeKind, status: number, drafts: D
   const price = c.deps.config.delivery.smsPricePerSegmentMinor;
   const versions = await templateVersions(c.deps.db, kind);
   const notice = o.notice ?? (await takeFlash(c));
-  const previews = LANGS.map((lang) => previewTemplate(kind, lang, drafts[lang], { publicUrl: c.deps.config.http.publicUrl, smsPriceMinor: price }));
-  const vars = Object.keys(sampleVars(kind, 'bg', ''));
+  const render = draftRenderer(c, kind, drafts);
+  const previews = LANGS.map((lang) => previewTemplate(render, kind, lang, price));
+  const vars = [...new Set((['sms', 'email', 'letter'] as const).flatMap((ch) => templateVariables(kind, ch)))];
   const main = html`<h1>${c.t('Шаблон', 'Template')}: ${label(c, 'kind', kind)}</h1>
 ${banner(notice)}
 <p class="hint">${c.t('Полета', 'Placeholders')}: ${vars.map((v, i) => html`${i ? ', ' : ''}<code>{{${v}}}</code>`)}</p>
@@ -108,6 +110,12 @@ ${table(c, { id: 'versions', caption: c.t('Запазени версии', 'Save
   return sendHtml(c.reply, status, layout(c, { title: `${c.t('Шаблон', 'Template')}: ${label(c, 'kind', kind)}`, main, errors, wide: true }));
 }
 
+/** The renderer every process sends with, over the drafts of this kind: the preview is what would be sent. */
+function draftRenderer(c: StaffCtx, kind: NoticeKind, drafts: Drafts): Renderer {
+  const { root } = c.deps;
+  return root.renderWith((k, lang) => (k === kind ? { set: drafts[lang], version: 0 } : root.templates.source(k, lang)));
+}
+
 function postedDrafts(c: StaffCtx): Drafts {
   const one = (lang: Lang) => Object.fromEntries(TEMPLATE_FIELDS.map((f) => [f, ((c.req.body as Record<string, unknown>)[fieldName(f, lang)] as string | undefined) ?? ''])) as unknown as TemplateSet;
   return { bg: one('bg'), en: one('en') };
@@ -122,12 +130,8 @@ async function testSend(c: StaffCtx, kind: NoticeKind, drafts: Drafts): Promise<
   const lang: Lang = field(c, 'test_lang') === 'en' ? 'en' : 'bg';
   const to = parseContact(channel, field(c, 'test_contact'));
   if (to === null) return { field: 'test_contact', text: c.t('Въведете мобилен номер или имейл за пробата.', 'Enter a mobile number or email for the test.') };
-  const set = drafts[lang];
-  const vars = sampleVars(kind, lang, c.deps.config.http.publicUrl);
-  const texts =
-    channel === 'sms'
-      ? { body: renderTemplate(set.sms, vars) }
-      : { subject: `[${c.t('ПРОБА', 'TEST')}] ${renderTemplate(set.emailSubject, vars)}`, body: renderTemplate(set.emailText, vars), html: renderTemplate(set.emailHtml, vars, { html: true }) };
+  const r = draftRenderer(c, kind, drafts)(kind, channel, lang, samplePayload(kind, lang) as unknown as Record<string, unknown>);
+  const texts = channel === 'sms' ? { body: r.body } : { subject: `[${c.t('ПРОБА', 'TEST')}] ${r.subject ?? ''}`, body: r.body, html: r.html ?? null };
   await c.deps.db.transaction().execute(async (tx) => {
     const m = await enqueue(tx, { businessKey: `template_test:${randomUUID()}`, kind: 'template_test', channel, recipient: to, lang, ...texts, payload: { template_kind: kind, requested_by: c.session.user.username }, urgent: true });
     await recordAudit(tx, { actor: actor(c), action: 'backoffice.template_test_sent', subject: `template:${kind}:${lang}`, details: { message_id: m.id, channel } });
@@ -186,6 +190,8 @@ export const templateRoutes: BackofficeRoute[] = [
     try {
       const saved = [];
       for (const lang of LANGS) saved.push({ lang, ...(await saveTemplate(c.deps.db, kind, lang, drafts[lang], actor(c), note || null)) });
+      // This process uses the new version at once; the others at their next refresh (src/app/processes.ts).
+      await c.deps.root.templates.refresh();
       const changed = saved.filter((s) => s.changed.length);
       await flash(c, changed.length ? c.t(`Запазено: ${changed.map((s) => `${s.lang} v${s.version}`).join(', ')}.`, `Saved: ${changed.map((s) => `${s.lang} v${s.version}`).join(', ')}.`) : c.t('Няма промени.', 'Nothing changed.'));
     } catch (e) {

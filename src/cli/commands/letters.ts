@@ -1,10 +1,6 @@
 import { isLocalDate } from '../../dunning/calendar/index.js';
-import { NOTICE_KINDS } from '../../dunning/policy.js';
-import { noticeGuard } from '../../dunning/stop-notices.js';
-import { guards } from '../../delivery/guards.js';
+import { assemble } from '../../app/root.js';
 import { exportLetters, type ExportResult } from '../../delivery/letters/export.js';
-import { templateRenderer } from '../../delivery/render.js';
-import { failureContext } from '../../delivery/setup.js';
 import { parse, UsageError, type Command } from '../command.js';
 import { withDatabase } from '../open.js';
 
@@ -30,17 +26,10 @@ export const lettersCommand: Command = {
     if (positionals.length !== 1 || positionals[0] !== 'export') throw new UsageError(`usage: ${usage}`);
     if (values.date === undefined || !isLocalDate(values.date)) throw new UsageError(`--date must be a date YYYY-MM-DD\nusage: ${usage}`);
     const date = values.date;
-    const result = await withDatabase(ctx, (database) =>
-      exportLetters(database.db, {
-        date,
-        outDir: values.out ?? 'letters',
-        sender: ctx.config.letters.sender,
-        failure: failureContext(ctx.config, templateRenderer()),
-        createdBy: 'cli',
-        // A letter about a bill paid meanwhile is not printed: the notices' own guard, whoever registered it.
-        guards: { ...Object.fromEntries(NOTICE_KINDS.map((k) => [k, noticeGuard])), ...guards },
-      }),
-    );
+    const result = await withDatabase(ctx, async (database) => {
+      const root = await assemble(ctx.config, ctx.logger, database);
+      return exportLetters(database.db, { date, outDir: values.out ?? 'letters', sender: ctx.config.letters.sender, failure: root.failure, guards: root.guards, createdBy: 'cli' });
+    });
     process.stdout.write(formatExport(result));
     return 0;
   },

@@ -1,4 +1,6 @@
-import { createWorker } from '../../delivery/service.js';
+import { assemble } from '../../app/root.js';
+import { startWorker } from '../../app/processes.js';
+import { createWorker } from '../../app/worker.js';
 import { parse, type Command } from '../command.js';
 import { withDatabase } from '../open.js';
 import { untilSignal } from '../signals.js';
@@ -11,17 +13,18 @@ export const workerCommand: Command = {
   async run(args, ctx) {
     const { values } = parse(args, { drain: { type: 'boolean' } }, usage);
     await withDatabase(ctx, async (database) => {
-      const worker = await createWorker(ctx.config, database, ctx.logger);
+      const root = await assemble(ctx.config, ctx.logger, database);
       if (values.drain) {
+        const worker = createWorker(root);
         await worker.drain();
         await worker.stop();
         return;
       }
-      await worker.start();
-      ctx.logger.info({ worker: worker.id }, 'worker started');
+      const running = await startWorker(root);
+      ctx.logger.info({ worker: running.workerId }, 'worker started');
       const signal = await untilSignal();
       ctx.logger.info({ signal }, 'worker stopping: finishing the messages in flight');
-      await worker.stop();
+      await running.stop();
     });
     return 0;
   },

@@ -7,7 +7,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { addDays, isLocalDate, sofiaInstant, type LocalDate } from '../../dunning/calendar/index.js';
-import { guards as registeredGuards, whyNotWantedMany, type GuardMap } from '../guards.js';
+import { whyNotWantedMany, type GuardMap } from '../guards.js';
 import { reclaimExpiredLeases } from '../outbox/claim.js';
 import type { FailureContext } from '../outbox/fallback.js';
 import { toMessage, type OutboxMessage, type OutboxRow } from '../outbox/message.js';
@@ -27,7 +27,8 @@ export interface ExportOptions {
   failure: FailureContext;
   /** Who runs the export, for the batch row. */
   createdBy: string;
-  guards?: GuardMap;
+  /** Asked before a letter is printed, as the worker asks before a send. */
+  guards: GuardMap;
   now?: () => Date;
 }
 
@@ -175,7 +176,7 @@ function vetAlone(row: OutboxRow, o: ExportOptions, now: Date): Vetted {
 /** vetAlone for each letter, then the guards for all that pass it, asked together. */
 async function vetAll(db: Kysely<DB>, rows: readonly OutboxRow[], o: ExportOptions, now: Date): Promise<Vetted[]> {
   const vetted = rows.map((row) => vetAlone(row, o, now));
-  const reasons = await whyNotWantedMany(db, vetted.flatMap((v) => ('msg' in v ? [v.msg] : [])), o.guards ?? registeredGuards);
+  const reasons = await whyNotWantedMany(db, vetted.flatMap((v) => ('msg' in v ? [v.msg] : [])), o.guards);
   return vetted.map((v) => {
     const reason = 'msg' in v ? reasons.get(v.msg.id) : undefined;
     return reason === undefined ? v : { row: v.row, status: 'cancelled', reason };

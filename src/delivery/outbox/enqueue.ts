@@ -23,6 +23,8 @@ export interface NewMessage {
   /** Absent: rendered from payload by the worker right before sending. */
   body?: string | null;
   html?: string | null;
+  /** The template version that rendered body (see RenderedText.templateVersion). */
+  templateVersion?: number | null;
   /** Channels to try next, in order, if this one fails for good. */
   fallback?: ChannelType[];
   payload?: Record<string, unknown>;
@@ -47,6 +49,7 @@ export async function enqueue(db: Kysely<DB>, m: NewMessage): Promise<{ created:
       subject: m.subject ?? null,
       body: m.body ?? null,
       html: m.html ?? null,
+      template_version: m.templateVersion ?? null,
       fallback: m.fallback ?? [],
       payload: JSON.stringify(m.payload ?? {}),
       not_before: m.notBefore ?? sql<Date>`now()`,

@@ -86,6 +86,7 @@ export async function handOver(
         subject: text.subject ?? null,
         body: text.body,
         html: text.html ?? null,
+        templateVersion: text.templateVersion ?? null,
         fallback: failed.fallback.slice(i + 1),
         payload: failed.payload,
         notBefore: o.now,

@@ -8,6 +8,8 @@ export interface RenderedText {
   subject?: string;
   body: string;
   html?: string;
+  /** The version of the template that rendered it (0: the shipped default); absent for texts written by hand. */
+  templateVersion?: number;
 }
 
 /** Renders a message's texts for a channel from its payload (template variables). */
@@ -26,6 +28,8 @@ export interface OutboxMessage {
   subject: string | null;
   body: string;
   html: string | null;
+  /** The version of the template that rendered the texts (0: shipped); null for texts written by hand. */
+  templateVersion: number | null;
   fallback: ChannelType[];
   parentId: number | null;
   payload: Record<string, unknown>;
@@ -54,6 +58,7 @@ export function toMessage(row: OutboxRow, render: Renderer): OutboxMessage {
     subject: text.subject ?? null,
     body: text.body,
     html: text.html ?? null,
+    templateVersion: row.body === null ? (text.templateVersion ?? null) : row.template_version,
     fallback: row.fallback,
     parentId: row.parent_id,
     payload: row.payload,

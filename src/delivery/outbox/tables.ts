@@ -6,7 +6,7 @@ type GeneratedAlways<T> = ColumnType<T, never, never>;
 
 export type ChannelType = 'sms' | 'email' | 'letter';
 
-export type MessageStatus = 'queued' | 'sending' | 'sent' | 'delivered' | 'failed' | 'expired' | 'cancelled';
+export type MessageStatus = 'held' | 'queued' | 'sending' | 'sent' | 'delivered' | 'failed' | 'expired' | 'cancelled';
 
 export type AttemptOutcome = 'accepted' | 'transient' | 'permanent' | 'unknown';
 
@@ -22,6 +22,7 @@ export interface OutboxMessagesTable {
   subject: string | null;
   body: string | null;
   html: string | null;
+  template_version: number | null;
   fallback: Generated<ChannelType[]>;
   parent_id: number | null;
   payload: ColumnType<Record<string, unknown>, string | undefined, string>;

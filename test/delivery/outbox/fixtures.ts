@@ -86,8 +86,9 @@ export function testChannel(channel: 'sms' | 'email', behave?: Behaviour, name =
   };
 }
 
-export async function drain(opts: Omit<WorkerOptions, 'render' | 'config'> & Partial<Pick<WorkerOptions, 'render' | 'config'>>): Promise<Worker> {
-  const w = new Worker({ render, config: testConfig(), ...opts });
+/** Drains with a worker on test channels; no guards unless the test gives some. */
+export async function drain(opts: Omit<WorkerOptions, 'render' | 'config' | 'guards'> & Partial<Pick<WorkerOptions, 'render' | 'config' | 'guards'>>): Promise<Worker> {
+  const w = new Worker({ render, config: testConfig(), guards: {}, ...opts });
   try {
     await w.drain();
   } finally {

@@ -1,0 +1,21 @@
+import type { Renderer } from '../delivery/outbox/message.js';
+import { templateRenderer, type TemplateSource } from '../delivery/render.js';
+import { noticeRenderer } from '../dunning/render.js';
+import { isNoticeKind } from '../dunning/policy.js';
+
+export interface RendererOptions {
+  publicUrl: string;
+  /** The one-click unsubscribe link of an email subscription, shown in email notices. */
+  unsubscribeUrl: (emailSubscriptionId: number) => string;
+}
+
+/**
+ * Every kind's texts from one template source: overdue notices from the payload the daily run
+ * writes, the rest from their template variables. The worker, the fallback after any failure, the
+ * letters export, the daily run's SMS estimate and the editor's preview all render through this.
+ */
+export function messageRenderer(templates: TemplateSource, o: RendererOptions): Renderer {
+  const notices = noticeRenderer(o.publicUrl, { templates, unsubscribeUrl: o.unsubscribeUrl });
+  const others = templateRenderer(templates);
+  return (kind, channel, lang, payload) => (isNoticeKind(kind) ? notices : others)(kind, channel, lang, payload);
+}
