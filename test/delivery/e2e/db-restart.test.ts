@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import { migrate } from '../../../src/db/migrate.js';
@@ -8,7 +9,7 @@ import { enqueueMany, type NewMessage } from '../../../src/delivery/outbox/enque
 import { silentLogger } from '../../../src/log.js';
 import { privatePostgresProblem, startPrivatePostgres, type PrivatePostgres } from '../../support/private-postgres.js';
 import { startSmsc, type Smsc } from '../../support/smsc.js';
-import { startWorkerProcess, type WorkerProcess } from '../../support/worker-process.js';
+import { startCliProcess, startWorkerProcess, type WorkerProcess } from '../../support/worker-process.js';
 
 // A kind with neither a guard nor a template (as TEXT_KIND in support/delivery-e2e.ts).
 const TEXT_KIND = 'e2e_text';
@@ -52,7 +53,7 @@ function alive(p: WorkerProcess, exitedWith: { value: number | string | null }):
 const problem = privatePostgresProblem();
 
 // A server of its own: the test crashes and restarts it, which the shared one must never be.
-describe('izvestie worker through a PostgreSQL restart', { skip: problem ?? false }, () => {
+describe('izvestie worker and start through a PostgreSQL restart', { skip: problem ?? false }, () => {
   let server: PrivatePostgres;
   let database: Database;
   let smsc: Smsc;
@@ -149,4 +150,31 @@ describe('izvestie worker through a PostgreSQL restart', { skip: problem ?? fals
     assert.equal(await worker.exited, 0, worker.output());
     assert.equal(await count(database, 'queued'), 0);
   });
+
+  test('izvestie start answers 503 on /readyz while the database is down, and 200 again once it is back', async () => {
+    const port = await freePort();
+    const web = startCliProcess(['start'], { DATABASE_URL: server.url, DATABASE_WAIT_SECONDS: '60', PORT: String(port), IZVESTIE_DEMO_DATA: 'off' });
+    const ready = async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null))?.status ?? 0;
+    try {
+      await until(async () => (await ready()) === 200, 60_000, `/readyz 200 at start\n${web.output()}`);
+      await server.stop('immediate');
+      await until(async () => (await ready()) === 503, 10_000, `/readyz 503 while the database is down\n${web.output()}`);
+      await sleep(3000);
+      assert.equal(await ready(), 503);
+      await server.start();
+      await until(async () => (await ready()) === 200, RESUME_MS, `/readyz 200 once the database is back\n${web.output()}`);
+    } finally {
+      web.kill('SIGTERM');
+    }
+    assert.equal(await web.exited, 0, web.output());
+  });
 });
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const address = s.address();
+  await new Promise((resolve) => s.close(resolve));
+  if (address === null || typeof address === 'string') throw new Error('no TCP port');
+  return address.port;
+}
