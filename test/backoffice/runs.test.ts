@@ -1,14 +1,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { backofficeRoutes } from '../../src/backoffice/routes.js';
 import { usualNotices } from '../../src/backoffice/run-approval.js';
 import type { DB } from '../../src/db/schema.js';
 import { registerErrorHandler } from '../../src/http/error-handler.js';
-import { silentLogger } from '../../src/log.js';
 import { describeEachBackend } from '../support/db.js';
-import { testConfig } from '../support/app.js';
+import { testRoot } from '../support/app.js';
 import { addCustomer, addInvoice, run } from '../dunning/fixtures.js';
 import { seedStaff, signIn, type Client } from './support.js';
 
@@ -20,7 +19,7 @@ async function overdue(db: Kysely<DB>, from: number, n: number, due: string): Pr
 }
 
 async function statusesOfRun(db: Kysely<DB>, runId: number | null): Promise<string[]> {
-  const r = await db.selectFrom('outbox_messages').select('status').where('payload', '@>', JSON.stringify({ run_id: runId })).orderBy('id').execute();
+  const r = await db.selectFrom('outbox_messages').select('status').where(sql<number>`(payload->>'run_id')::bigint`, '=', runId).orderBy('id').execute();
   return [...new Set(r.map((x) => x.status))];
 }
 
@@ -37,7 +36,7 @@ describeEachBackend('back-office daily runs and their approval', (get) => {
       asked.push(day);
       return { plannedNotices: 5000, figures: [{ stage: 'reminder', channel: 'sms', due: 4000, new: 3900 }, { stage: 'final', channel: 'letter', due: 100, new: 100 }] };
     };
-    await app.register(backofficeRoutes({ config: testConfig({ RUN_APPROVAL_MIN_NOTICES: '2' }), database, logger: silentLogger }, { dryRun }));
+    await app.register(backofficeRoutes(await testRoot(database, { RUN_APPROVAL_MIN_NOTICES: '2' }), { dryRun }));
     await app.ready();
     await seedStaff(database);
     supervisor = await signIn(app, 'supervisor1');
