@@ -109,6 +109,20 @@ describeEachBackend('approval of unusually big daily runs', (get) => {
     assert.deepEqual([row.decision, row.decided_by], ['approved', 'staff:boss']);
   });
 
+  test('two supervisors deciding at once: one decision wins, the other is refused', async () => {
+    const { db } = get();
+    await customers(db, 1, 3);
+    await run(db, '2026-11-03', { approval });
+    const both = await Promise.allSettled([
+      decideRun(db, { runDate: '2026-11-03', decision: 'approved', reason: null, actor: 'staff:a' }),
+      decideRun(db, { runDate: '2026-11-03', decision: 'rejected', reason: 'no', actor: 'staff:b' }),
+    ]);
+    const won = both.flatMap((x) => (x.status === 'fulfilled' ? [x.value] : []));
+    assert.equal(won.length, 1);
+    assert.ok(both.some((x) => x.status === 'rejected' && x.reason instanceof AppError && x.reason.code === 'CONFLICT'));
+    assert.deepEqual(await statuses(db), { [won[0]?.decision === 'approved' ? 'queued' : 'cancelled']: 3 });
+  });
+
   test('rejected, with a reason: the held notices are cancelled with it; a rerun creates none again', async () => {
     const { db } = get();
     await customers(db, 1, 3);

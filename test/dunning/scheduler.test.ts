@@ -72,4 +72,12 @@ describeEachBackend('the dunning scheduler', (get, backend) => {
     await s.stop();
     assert.deepEqual(await scheduledRuns(), ['2026-11-03']);
   });
+
+  test('a scheduled run far above the usual holds its notices; the held day counts as run', async () => {
+    const approval = { factor: 3, minNotices: 0 };
+    const r = await scheduler(get(), at('2026-11-03T08:00:00Z'), { approval }).runIfDue();
+    assert.deepEqual([r?.noticesCreated, r?.approval], [1, { usualNotices: 0, held: true }]);
+    assert.deepEqual((await get().db.selectFrom('outbox_messages').select('status').execute()).map((m) => m.status), ['held']);
+    assert.equal((await scheduler(get(), at('2026-11-03T15:00:00Z'), { approval }).runIfDue())?.skipped, 'done');
+  });
 });
