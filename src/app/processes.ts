@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { purgeSessions } from '../backoffice/sessions.js';
 import { startBounceReceiver } from '../delivery/bounces.js';
+import { linkWaitingReceipts } from '../delivery/outbox/receipts.js';
 import { DunningScheduler } from '../dunning/scheduler.js';
 import { buildServer } from '../http/server.js';
 import { portalHousekeeping } from '../portal/housekeeping.js';
@@ -14,6 +15,7 @@ import { createWorker } from './worker.js';
 // A template saved in any process is used by every other one within this long.
 const TEMPLATE_REFRESH_MS = 2000;
 const HOUSEKEEPING_MS = 10 * 60_000;
+const RECEIPT_SWEEP_MS = 5 * 60_000;
 
 export interface Running {
   /** The HTTP port listened on (null: no web server in this process). */
@@ -24,6 +26,11 @@ export interface Running {
 
 function templateChore(root: Root): Chore {
   return { name: 'template refresh', everyMs: TEMPLATE_REFRESH_MS, run: () => root.templates.refresh() };
+}
+
+/** Receipts the send's own record could not link (see linkWaitingReceipts). */
+function receiptChore(root: Root): Chore {
+  return { name: 'receipt sweep', everyMs: RECEIPT_SWEEP_MS, run: () => linkWaitingReceipts(root.database.db, root.failure) };
 }
 
 function webChores(root: Root): Chore[] {
@@ -42,6 +49,7 @@ export function createScheduler(root: Root): DunningScheduler {
     workingDaysOnly: config.dunning.workingDaysOnly,
     render: root.render,
     smsPricePerSegmentMinor: config.delivery.smsPricePerSegmentMinor,
+    approval: config.backoffice.runApproval,
     logger: root.logger,
   });
 }
@@ -49,7 +57,7 @@ export function createScheduler(root: Root): DunningScheduler {
 /** `izvestie start`: the web server, a worker, the daily run's scheduler and the bounce receiver. */
 export async function startAll(root: Root): Promise<Running> {
   const { config } = root;
-  const chores = new Housekeeping([templateChore(root), ...webChores(root)], root.logger);
+  const chores = new Housekeeping([templateChore(root), receiptChore(root), ...webChores(root)], root.logger);
   const worker = createWorker(root);
   const scheduler = createScheduler(root);
   chores.start();
@@ -75,7 +83,7 @@ export async function startAll(root: Root): Promise<Running> {
 
 /** `izvestie worker`: sending only (any number of them may share one PostgreSQL). */
 export async function startWorker(root: Root): Promise<Running & { workerId: string }> {
-  const chores = new Housekeeping([templateChore(root)], root.logger);
+  const chores = new Housekeeping([templateChore(root), receiptChore(root)], root.logger);
   const worker = createWorker(root);
   chores.start();
   await worker.start();

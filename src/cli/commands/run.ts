@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import { decideRun, type RunDecision } from '../../backoffice/run-approval.js';
 import { isLocalDate, sofiaDate } from '../../dunning/calendar/index.js';
-import { noticeRenderer } from '../../dunning/render.js';
+import { assemble } from '../../app/root.js';
 import { runDunning, type RunReport } from '../../dunning/run.js';
 import { isAppError } from '../../errors.js';
 import { parse, UsageError, type Command, type CommandContext } from '../command.js';
@@ -87,17 +87,19 @@ export const runCommand: Command = {
     }
     const date = values.date ?? sofiaDate(new Date());
     if (!isLocalDate(date)) throw new UsageError(`--date must be a date YYYY-MM-DD\nusage: ${usage}`);
-    const report = await withDatabase(ctx, (database) =>
-      runDunning(database.db, {
+    const report = await withDatabase(ctx, async (database) => {
+      // The SMS estimate counts parts with the templates in force, as the worker will render them.
+      const root = await assemble(ctx.config, ctx.logger, database);
+      return runDunning(database.db, {
         date,
         dryRun: values['dry-run'] === true,
         trigger: 'cli',
         actor: 'cli',
-        render: noticeRenderer(ctx.config.http.publicUrl),
+        render: root.render,
         smsPricePerSegmentMinor: ctx.config.delivery.smsPricePerSegmentMinor,
         approval: ctx.config.backoffice.runApproval,
-      }),
-    );
+      });
+    });
     process.stdout.write(formatRunReport(report));
     return 0;
   },
