@@ -23,6 +23,9 @@ import { postSignedCallback, startHttpGateway } from '../support/http-gateway.js
 import { cli, importCustomers } from '../support/program.js';
 import { startSmsc } from '../support/smsc.js';
 import { startSmtpSink } from '../support/smtp-sink.js';
+import { startWorkerProcess } from '../support/worker-process.js';
+import { quickRetries } from '../support/delivery-e2e.js';
+import { createWorker } from '../../src/app/worker.js';
 
 const postgres = backends.find((b) => b.name === 'postgres');
 // A Wednesday: an invoice due on 2026-11-05 is 14 working days overdue (the final notice, with a
@@ -109,6 +112,59 @@ describe('fallback after every failure, on the whole program', { skip: postgres?
     assert.match(text, /Мария Иванова Стоянова/);
     assert.match(text, /48,20/);
     assert.equal((await messagesOf(database.db, '3000000701'))[2]?.status, 'sent');
+  });
+
+  test('an SMPP UNDELIV receipt → email, sent by the running `izvestie worker`', async (t) => {
+    const database = await openTestPostgres();
+    const smsc = await startSmsc({ receipts: 'after', receiptStat: 'UNDELIV' });
+    const sink = await startSmtpSink();
+    const env = { ...baseEnv(database.url), SMPP_URL: smsc.url, SMTP_URL: sink.url };
+    const worker = startWorkerProcess({ ...env, DUNNING_RUN_AT: '23:59' });
+    t.after(async () => {
+      worker.kill('SIGTERM');
+      await worker.exited;
+      await smsc.stop();
+      await sink.stop();
+      await database.close();
+    });
+    await importCustomers(database, [{ number: '3000000705', name: 'Стоян Тодоров', phone: '0888 700 705', email: 'stoyan@example.bg', invoices: [{ number: '7000000705', due: REMINDER_DUE, amount: '27.40' }] }]);
+    await ok(['run', '--date', RUN_DATE], env);
+    const [mail] = await sink.waitForMessages(1, 60_000);
+    assert.deepEqual(mail?.rcptTo, ['stoyan@example.bg']);
+    assert.match(mail?.parsed.text ?? '', /27,40/);
+    const [sms, email] = await messagesOf(database.db, '3000000705');
+    assert.deepEqual([sms?.status, email?.channel, email?.parent_id], ['failed', 'email', sms?.id]);
+    assert.match(sms?.last_error ?? '', /UNDELIV/);
+  });
+
+  test('retries running out (the SMSC throttles everything) → email', async (t) => {
+    const database = await openTestPostgres();
+    const smsc = await startSmsc({ throttleAll: true });
+    const sink = await startSmtpSink();
+    const env = { ...baseEnv(database.url), SMPP_URL: smsc.url, SMTP_URL: sink.url };
+    // The worker the root builds, with retries within a second and given up after 1.5 s.
+    const root = await assemble(loadConfig(env), silentLogger, database);
+    t.after(async () => {
+      await smsc.stop();
+      await sink.stop();
+      await database.close();
+    });
+    await importCustomers(database, [{ number: '3000000706', name: 'Вела Петкова', phone: '0888 700 706', email: 'vela@example.bg', invoices: [{ number: '7000000706', due: REMINDER_DUE, amount: '33.10' }] }]);
+    await ok(['run', '--date', RUN_DATE], env);
+    const worker = createWorker(root, { ...quickRetries, maxRetryAgeMs: 1500 });
+    await worker.start();
+    try {
+      await sink.waitForMessages(1, 60_000);
+    } finally {
+      await worker.stop();
+    }
+    assert.ok(smsc.refused >= 2, 'throttled more than once before giving up');
+    const [sms, email] = await messagesOf(database.db, '3000000706');
+    assert.equal(sms?.status, 'failed');
+    assert.match(sms?.last_error ?? '', /giving up/);
+    assert.deepEqual([email?.channel, email?.status, email?.parent_id], ['email', 'sent', sms?.id]);
+    const [mail] = await sink.waitForMessages(1);
+    assert.match(mail?.parsed.text ?? '', /33,10/);
   });
 
   test('an HTTP gateway failure callback → email, sent with the notice rendered from the run', async (t) => {
