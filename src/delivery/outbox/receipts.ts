@@ -43,6 +43,21 @@ export function providerIdLocks(ids: ReadonlyArray<{ provider: string; id: strin
     FROM (SELECT DISTINCT hashtext(p || chr(31) || i) AS h FROM unnest(${ids.map((x) => x.provider)}::text[], ${ids.map((x) => x.id)}::text[]) AS t(p, i) ORDER BY h) ordered`;
 }
 
+// The planner cannot estimate a GIN look-up of ids that each occur once (it guesses thousands of
+// rows and scans the table); every statement of a receipt transaction looks rows up by key, so
+// the transaction plans with index scans only.
+const indexLookupsOnly = sql`set_config('enable_seqscan', 'off', true)`;
+
+/** A CTE `found` (provider, pmid, id): the messages sent under these provider ids. */
+function messagesByProviderId(ids: readonly string[]) {
+  return sql`found AS (
+    SELECT DISTINCT ON (o.provider, x.pmid) o.provider, x.pmid, o.id
+    FROM outbox_messages o CROSS JOIN LATERAL unnest(o.provider_message_ids) AS x(pmid)
+    WHERE o.provider_message_ids && ${ids}::text[] AND x.pmid = ANY(${ids}::text[])
+    ORDER BY o.provider, x.pmid, o.id DESC
+  )`;
+}
+
 /**
  * Stores a group of receipts in one transaction (a repeat of a stored one changes nothing) and
  * applies them to their messages, set-based: matched by the outbox id a receipt names, else by
@@ -55,19 +70,21 @@ export async function recordReceipts(db: Kysely<DB>, receipts: readonly ReceiptI
   const now = new Date();
   const rows = receipts.map((r) => ({ ...r, status: r.status.trim().toUpperCase(), receivedAt: r.receivedAt ?? now }));
   return db.transaction().execute(async (tx) => {
-    await sql`${providerIdLocks(rows.map((r) => ({ provider: r.provider, id: r.providerMessageId })), 'shared')}`.execute(tx);
-    // Inserted in input order: of two equal receipts in one group, the first is the one stored.
+    await sql`SELECT ${indexLookupsOnly}, (${providerIdLocks(rows.map((r) => ({ provider: r.provider, id: r.providerMessageId })), 'shared')})`.execute(tx);
+    // The messages are looked up for the whole group at once: one GIN index scan for every id (one
+    // look-up per receipt, with a LIMIT, is planned as a sequential scan). Inserted in input order:
+    // of two equal receipts in one group, the first is the one stored.
     const stored = await sql<{ provider: string; provider_message_id: string; status: string; message_id: number | null }>`
       WITH i AS (
         SELECT * FROM unnest(${rows.map((r) => r.provider)}::text[], ${rows.map((r) => r.providerMessageId)}::text[], ${rows.map((r) => r.status)}::text[],
           ${rows.map((r) => r.error ?? null)}::text[], ${rows.map((r) => r.raw ?? null)}::text[], ${rows.map((r) => r.receivedAt.toISOString())}::timestamptz[],
           ${rows.map((r) => r.messageId ?? null)}::bigint[]) WITH ORDINALITY AS t(provider, pmid, status, error, raw, received_at, named, n)
-      )
+      ), ${messagesByProviderId(rows.filter((r) => r.messageId === undefined).map((r) => r.providerMessageId))}
       INSERT INTO delivery_receipts (provider, provider_message_id, status, error, raw, received_at, message_id)
-      SELECT provider, pmid, status, error, raw, received_at,
-        CASE WHEN named IS NOT NULL THEN (SELECT o.id FROM outbox_messages o WHERE o.id = named)
-             ELSE (SELECT o.id FROM outbox_messages o WHERE o.provider = i.provider AND o.provider_message_ids @> ARRAY[i.pmid] LIMIT 1) END
-      FROM i ORDER BY n
+      SELECT i.provider, i.pmid, i.status, i.error, i.raw, i.received_at,
+        CASE WHEN i.named IS NOT NULL THEN (SELECT o.id FROM outbox_messages o WHERE o.id = i.named) ELSE found.id END
+      FROM i LEFT JOIN found ON i.named IS NULL AND found.provider = i.provider AND found.pmid = i.pmid
+      ORDER BY i.n
       ON CONFLICT (provider, provider_message_id, status) DO NOTHING
       RETURNING provider, provider_message_id, status, message_id`.execute(tx);
     const key = (provider: string, id: string, status: string) => `${provider}\u001f${id}\u001f${status}`;
@@ -76,9 +93,11 @@ export async function recordReceipts(db: Kysely<DB>, receipts: readonly ReceiptI
     const statusOf = new Map<number, MessageStatus>();
     if (touched.length > 0) {
       // Locked before the receipts are read: two groups with receipts of different parts of one
-      // message then settle it one after the other, the second seeing the first's receipts.
+      // message then settle it one after the other, the second seeing the first's receipts. NO KEY
+      // UPDATE, as the UPDATEs take: FOR UPDATE would wait for the key-share locks the other
+      // group's inserted receipts hold on the message, while that group waits for ours.
       const locked = await sql<{ id: number; status: MessageStatus }>`
-        SELECT id, status FROM outbox_messages WHERE id = ANY(${touched}::bigint[]) ORDER BY id FOR UPDATE`.execute(tx);
+        SELECT id, status FROM outbox_messages WHERE id = ANY(${touched}::bigint[]) ORDER BY id FOR NO KEY UPDATE`.execute(tx);
       for (const m of locked.rows) statusOf.set(Number(m.id), m.status);
       for (const [id, status] of await settleReceipts(tx, touched, now, ctx)) statusOf.set(id, status);
     }
@@ -123,11 +142,17 @@ export function receiptRecorder(db: Kysely<DB>, ctx: FailureContext): (r: Receip
  */
 export async function linkWaitingReceipts(db: Kysely<DB>, ctx: FailureContext, o: { limit?: number } = {}): Promise<number> {
   return db.transaction().execute(async (tx) => {
+    await sql`SELECT ${indexLookupsOnly}`.execute(tx);
+    const waiting = await tx
+      .selectFrom('delivery_receipts')
+      .select('provider_message_id')
+      .where('message_id', 'is', null)
+      .orderBy('id')
+      .execute();
     const linked = await sql<{ message_id: number }>`
-      WITH w AS (
-        SELECT r.id, m.id AS message_id
-        FROM delivery_receipts r
-        CROSS JOIN LATERAL (SELECT o.id FROM outbox_messages o WHERE o.provider = r.provider AND o.provider_message_ids @> ARRAY[r.provider_message_id] LIMIT 1) m
+      WITH ${messagesByProviderId([...new Set(waiting.map((w) => w.provider_message_id))])}, w AS (
+        SELECT r.id, found.id AS message_id
+        FROM delivery_receipts r JOIN found ON found.provider = r.provider AND found.pmid = r.provider_message_id
         WHERE r.message_id IS NULL
         ORDER BY r.id LIMIT ${o.limit ?? 1000}
         FOR UPDATE OF r SKIP LOCKED
@@ -136,7 +161,7 @@ export async function linkWaitingReceipts(db: Kysely<DB>, ctx: FailureContext, o
       RETURNING r.message_id`.execute(tx);
     const ids = [...new Set(linked.rows.map((x) => Number(x.message_id)))].sort((a, b) => a - b);
     if (ids.length > 0) {
-      await sql`SELECT id FROM outbox_messages WHERE id = ANY(${ids}::bigint[]) ORDER BY id FOR UPDATE`.execute(tx);
+      await sql`SELECT id FROM outbox_messages WHERE id = ANY(${ids}::bigint[]) ORDER BY id FOR NO KEY UPDATE`.execute(tx);
       await settleReceipts(tx, ids, new Date(), ctx);
     }
     return linked.rows.length;
