@@ -10,6 +10,7 @@ import type { Channel } from './channels/types.js';
 import { defaultDeliveryConfig, type DeliveryConfig } from './config.js';
 import { httpSmsConfigSchema } from './http-sms/config.js';
 import type { FailureContext } from './outbox/fallback.js';
+import { missingProviders } from './providers.js';
 
 export function deliveryConfigFrom(config: Config): DeliveryConfig {
   const d = config.delivery;
@@ -82,8 +83,6 @@ export function buildChannels(config: Config, database: Database, logger: Logger
     channels.push(sandboxChannel('email'));
   }
   for (const c of channels) if (c.name === 'sandbox') logger.warn({ channel: c.channel }, `sandbox: ${c.channel} messages are recorded, not sent (/dev/outbox)`);
-  for (const channel of ['sms', 'email'] as const) {
-    if (!channels.some((c) => c.channel === channel)) logger.warn({ channel }, `no ${channel} provider configured: ${channel} messages wait in the queue until one is (${channel === 'sms' ? 'SMPP_URL or HTTP_SMS_URL' : 'SMTP_URL'})`);
-  }
+  for (const m of missingProviders(config)) logger.warn({ channel: m.channel }, `no ${m.channel} provider configured: ${m.channel} messages wait in the queue until one is (${m.setting})`);
   return channels;
 }
