@@ -30,7 +30,7 @@ export function usage(): string {
     Object.entries(commands)
       .map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}\n  ${' '.repeat(width)}  ${c.usage}`)
       .join('\n') +
-    '\n\nSettings come from environment variables; see the README.\n'
+    '\n\n`izvestie <command> --help` shows one command. Settings come from environment variables; see the README.\n'
   );
 }
 
