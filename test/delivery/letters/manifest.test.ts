@@ -35,7 +35,7 @@ test('manifest: formula injection is neutralised in every text column', () => {
 test('csvCell: a leading = + - @ TAB or CR gets a quote; numbers stay numbers', () => {
   assert.equal(csvCell('=1+2'), "'=1+2");
   assert.equal(csvCell('\tx'), "'\tx");
-  assert.equal(csvCell('\r=x'), `"'\r=x"`);
+  assert.equal(csvCell('\r=x'), `"'\r'=x"`);
   assert.equal(csvCell('a=b'), 'a=b');
   assert.equal(csvCell(-5), '-5');
   assert.equal(csvCell('say "hi", ok'), '"say ""hi"", ok"');
