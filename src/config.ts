@@ -62,13 +62,21 @@ export const settings = {
   TRUST_PROXY: { schema: bool.default(false), doc: 'Take the client IP from X-Forwarded-For (only behind your own proxy).' },
   IZVESTIE_SANDBOX: {
     schema: z.enum(['auto', 'on', 'off']).default('auto'),
-    doc: 'Messages are recorded, never sent, listed at /dev/outbox, and every page says so. auto = only when no provider at all is configured (no SMPP_URL, HTTP_SMS_URL or SMTP_URL: the demo). With a provider, a channel without one is not sandboxed: its messages wait (back-office providers page, a metric, a warning at start).',
+    doc: 'Messages are recorded, never sent, listed at /dev/outbox, and every page says so. auto = only when no provider at all is configured (no SMPP_URL, HTTP_SMS_URL or SMTP_URL: the demo). on = every channel is sandboxed, even a configured one. With a provider and auto or off, a channel without one is not sandboxed: its messages wait (back-office providers page, a metric, a warning at start).',
   },
   PORTAL_CONTACT_MAX_CUSTOMERS: { schema: z.coerce.number().int().min(1).max(100).default(5), doc: 'Customer numbers one phone or email may receive notices for (a family with several meters).' },
-  PORTAL_SMS_CODES_PER_HOUR: { schema: z.coerce.number().int().min(0).max(1_000_000).default(500), doc: 'Verification SMS the portal sends per hour in all (a budget against SMS cost abuse).' },
-  PORTAL_IP_ATTEMPTS_PER_HOUR: { schema: z.coerce.number().int().min(1).max(1_000_000).default(100), doc: 'Customer-number checks per client IP per hour.' },
-  PORTAL_IP_FAILURES_PER_HOUR: { schema: z.coerce.number().int().min(1).max(1_000_000).default(30), doc: 'Failed customer-number checks per client IP per hour before the IP must wait.' },
-  PORTAL_IP_CODES_PER_HOUR: { schema: z.coerce.number().int().min(1).max(1_000_000).default(10), doc: 'Verification codes sent per client IP per hour.' },
+  PORTAL_SMS_CODES_PER_HOUR: { schema: z.coerce.number().int().min(0).max(1_000_000).default(500), doc: 'Verification SMS the portal sends per clock hour in all (a budget against SMS cost abuse). Only codes sent or still to be sent count: a code replaced before its SMS left gives its share back.' },
+  PORTAL_IP_ATTEMPTS_PER_HOUR: { schema: z.coerce.number().int().min(1).max(1_000_000).default(100), doc: 'Customer-number checks per client IP (IPv6: per /48) per hour.' },
+  PORTAL_IP_FAILURES_PER_HOUR: { schema: z.coerce.number().int().min(1).max(1_000_000).default(30), doc: 'Failed customer-number checks per client IP (IPv6: per /48) per hour before the IP must wait.' },
+  PORTAL_CUSTOMER_CODES_PER_DAY: {
+    schema: z.coerce.number().int().min(1).max(1000).default(5),
+    doc: 'Verification codes one customer number may be sent in 24 hours (sign-in codes to its own contacts are counted apart), against one known customer and invoice number draining the SMS budget.',
+  },
+  PORTAL_CUSTOMER_CONTACTS_PER_DAY: {
+    schema: z.coerce.number().int().min(1).max(100).default(3),
+    doc: 'Different phones and emails one customer number may be sent codes to in 24 hours (a customer needs a few at most).',
+  },
+  PORTAL_IP_CODES_PER_HOUR: { schema: z.coerce.number().int().min(1).max(1_000_000).default(10), doc: 'Verification codes sent per client IP (IPv6: per /48) per hour.' },
   SMPP_URL: { schema: z.string().superRefine(accepted(parseSmppUrl)).optional(), doc: 'SMSC for SMS over SMPP 3.4 (transceiver bind). Unset, and no HTTP_SMS_URL: SMS wait for a provider (see IZVESTIE_SANDBOX).', secret },
   SMPP_SOURCE_ADDR: { schema: z.string().superRefine(accepted(sourceAddress, 'must be a number of up to 20 digits or a name of up to 11 ASCII characters')).default('IZVESTIE'), doc: 'Sender shown on SMS: an alphanumeric name (up to 11 characters) or a number.' },
   SMPP_WINDOW: { schema: z.coerce.number().int().min(1).max(1000).default(10), doc: 'submit_sm in flight at once per worker process.' },
@@ -177,6 +185,8 @@ export interface Config {
     ipAttemptsPerHour: number;
     ipFailuresPerHour: number;
     ipCodesPerHour: number;
+    customerCodesPerDay: number;
+    customerContactsPerDay: number;
   };
   backoffice: BackofficeSettings;
   /** The daily dunning run: Sofia time of day, and whether only on working days. */
@@ -337,6 +347,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       ipAttemptsPerHour: r.PORTAL_IP_ATTEMPTS_PER_HOUR,
       ipFailuresPerHour: r.PORTAL_IP_FAILURES_PER_HOUR,
       ipCodesPerHour: r.PORTAL_IP_CODES_PER_HOUR,
+      customerCodesPerDay: r.PORTAL_CUSTOMER_CODES_PER_DAY,
+      customerContactsPerDay: r.PORTAL_CUSTOMER_CONTACTS_PER_DAY,
     },
     backoffice: {
       sessionIdleMs: r.BACKOFFICE_SESSION_IDLE_MINUTES * 60_000,

@@ -14,9 +14,9 @@ import { CSS_PATH } from '../portal/web/layout.js';
 import { recordBounce } from './bounces.js';
 import { parseBounce } from './email/dsn.js';
 import { parseCallback, verifyCallback, type CallbackReport } from './http-sms/callback.js';
-import { httpSmsConfigSchema, type HttpSmsConfig } from './http-sms/config.js';
+import type { HttpSmsConfig } from './http-sms/config.js';
 import type { FailureContext } from './outbox/fallback.js';
-import { recordReceipt } from './outbox/receipts.js';
+import { receiptRecorder } from './outbox/receipts.js';
 import { verifyUnsubscribeToken } from './unsubscribe-token.js';
 
 const HTTP_SMS = 'http-sms';
@@ -31,7 +31,7 @@ export function deliveryRoutes(deps: AppDeps): FastifyPluginAsync {
     const gateway = deps.config.delivery.httpSms;
     // No gateway configured: no callback route, so the path answers 404.
     if (gateway) {
-      const cfg = httpSmsConfigSchema.parse({ ...gateway.options, url: gateway.url });
+      const cfg = gateway.options;
       await app.register(callbackRoutes(deps, cfg, failure), { prefix: '/api/v1/delivery' });
     }
     await app.register(bounceRoutes(deps, failure), { prefix: '/api/v1/delivery' });
@@ -85,6 +85,8 @@ async function reportIds(db: Kysely<DB>, report: CallbackReport): Promise<string
 }
 
 function callbackRoutes(deps: AppDeps, cfg: HttpSmsConfig, failure: FailureContext): FastifyPluginAsync {
+  // A burst of reports shares transactions, as SMPP receipts do.
+  const record = receiptRecorder(deps.database.db, failure);
   return async (app) => {
     // The signature covers the bytes as sent: every body is kept raw here and parsed after the check.
     app.removeAllContentTypeParsers();
@@ -105,13 +107,10 @@ function callbackRoutes(deps: AppDeps, cfg: HttpSmsConfig, failure: FailureConte
         if (ids.length === 0) throw new AppError('VALIDATION_FAILED', 'The status report names no message (neither our reference nor the gateway id).');
         const status = RECEIPT_STATUS[report.status];
         const raw = req.method === 'GET' ? JSON.stringify(fields) : rawBody.toString('utf8');
-        let matched: number | null = null;
-        let recorded = 0;
-        for (const id of ids) {
-          const r = await recordReceipt(deps.database.db, { provider: HTTP_SMS, providerMessageId: id, status, error: report.detail ?? null, raw }, failure);
-          if (!r.duplicate) recorded++;
-          matched ??= r.messageId;
-        }
+        // Answered only once stored: a gateway that gets no 2xx sends the report again.
+        const results = await Promise.all(ids.map((id) => record({ provider: HTTP_SMS, providerMessageId: id, status, error: report.detail ?? null, raw })));
+        const recorded = results.filter((r) => !r.duplicate).length;
+        const matched = results.find((r) => r.messageId !== null)?.messageId ?? null;
         return reply.send({ status, recorded, messageId: matched });
       },
     });

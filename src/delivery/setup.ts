@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { Config } from '../config.js';
 import type { Database } from '../db/open.js';
 import type { Logger } from '../log.js';
@@ -8,7 +7,6 @@ import { sandboxChannel } from './channels/sandbox.js';
 import { smppChannel } from './channels/smpp.js';
 import type { Channel } from './channels/types.js';
 import { defaultDeliveryConfig, type DeliveryConfig } from './config.js';
-import { httpSmsConfigSchema } from './http-sms/config.js';
 import type { FailureContext } from './outbox/fallback.js';
 import { missingProviders } from './providers.js';
 
@@ -34,12 +32,17 @@ export function deliveryConfigFrom(config: Config): DeliveryConfig {
 }
 
 /**
- * The configured provider of each channel. A channel without one goes to the sandbox only while the
- * sandbox is on (the demo, or IZVESTIE_SANDBOX=on); otherwise it has no lane, and its messages wait
- * in the queue, counted on the providers page and in /metrics, until a provider is configured.
+ * The configured provider of each channel, or the sandbox for all while it is on (the demo, or
+ * IZVESTIE_SANDBOX=on). A channel without a provider has no lane: its messages wait in the queue,
+ * counted on the providers page and in /metrics, until a provider is configured.
  */
 export function buildChannels(config: Config, database: Database, logger: Logger, failure: FailureContext, unsubscribeUrl: (subscriptionId: number) => string): Channel[] {
   const d = config.delivery;
+  // IZVESTIE_SANDBOX=on means what every page's banner says: nothing is really sent, whatever is configured.
+  if (config.sandbox) {
+    logger.warn('sandbox: messages are recorded, not sent (/dev/outbox)');
+    return [sandboxChannel('sms'), sandboxChannel('email')];
+  }
   const channels: Channel[] = [];
   if (d.smpp) {
     channels.push(
@@ -61,10 +64,7 @@ export function buildChannels(config: Config, database: Database, logger: Logger
       }),
     );
   } else if (d.httpSms) {
-    const cfg = httpSmsConfigSchema.parse({ ...d.httpSms.options, url: d.httpSms.url });
-    channels.push(httpSmsChannel(cfg, { name: 'http-sms', callbackUrl: `${config.http.publicUrl}/api/v1/delivery/http-sms/callback` }));
-  } else if (config.sandbox) {
-    channels.push(sandboxChannel('sms'));
+    channels.push(httpSmsChannel(d.httpSms.options, { name: 'http-sms', callbackUrl: `${config.http.publicUrl}/api/v1/delivery/http-sms/callback` }));
   }
   if (d.smtp) {
     channels.push(
@@ -75,14 +75,11 @@ export function buildChannels(config: Config, database: Database, logger: Logger
         from: d.smtp.from,
         domain: d.smtp.domain,
         ...(d.smtp.bounceDomain ? { bounceDomain: d.smtp.bounceDomain } : {}),
-        ...(d.smtp.dkim ? { dkim: { domainName: d.smtp.dkim.domain, keySelector: d.smtp.dkim.selector, privateKey: readFileSync(d.smtp.dkim.keyFile, 'utf8') } } : {}),
+        ...(d.smtp.dkim ? { dkim: { domainName: d.smtp.dkim.domain, keySelector: d.smtp.dkim.selector, privateKey: d.smtp.dkim.privateKey } } : {}),
         unsubscribeUrl,
       }),
     );
-  } else if (config.sandbox) {
-    channels.push(sandboxChannel('email'));
   }
-  for (const c of channels) if (c.name === 'sandbox') logger.warn({ channel: c.channel }, `sandbox: ${c.channel} messages are recorded, not sent (/dev/outbox)`);
   for (const m of missingProviders(config)) logger.warn({ channel: m.channel }, `no ${m.channel} provider configured: ${m.channel} messages wait in the queue until one is (${m.setting})`);
   return channels;
 }

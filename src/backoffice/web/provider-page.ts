@@ -32,12 +32,11 @@ export const providerRoutes: BackofficeRoute[] = [
   get(`${BASE}/providers`, 'admin', async (c: StaffCtx) => {
     const d = c.deps.config.delivery;
     const configured: Configured[] = [];
-    if (d.smpp) configured.push({ channel: 'SMS', kind: 'SMPP 3.4', target: redactUrl(d.smpp.url), rate: `${d.smpp.rate}/s, ${c.t('прозорец', 'window')} ${d.smpp.window}, ${c.t('в движение', 'in flight')} ${d.smpp.inFlight}` });
-    if (d.httpSms) configured.push({ channel: 'SMS', kind: 'HTTP', target: redactUrl(d.httpSms.url), rate: `${d.httpSms.rate}/s` });
-    if (d.smtp) configured.push({ channel: c.t('имейл', 'email'), kind: 'SMTP', target: redactUrl(d.smtp.url), rate: `${d.smtp.rate}/s, ${d.smtp.poolSize} ${c.t('връзки', 'connections')}, ${c.t('в движение', 'in flight')} ${d.smtp.inFlight}` });
-    // While the sandbox is on it takes the channels that have no provider: recorded, never sent.
-    const sandboxed = c.deps.config.sandbox ? [...(d.smpp || d.httpSms ? [] : ['SMS']), ...(d.smtp ? [] : [c.t('имейл', 'email')])] : [];
-    if (sandboxed.length > 0) configured.push({ channel: sandboxed.join(', '), kind: c.t('тестов режим (нищо не се изпраща)', 'sandbox (nothing is sent)'), target: '/dev/outbox', rate: '—' });
+    // While the sandbox is on it takes every channel, configured or not: recorded, never sent.
+    if (c.deps.config.sandbox) configured.push({ channel: `SMS, ${c.t('имейл', 'email')}`, kind: c.t('тестов режим (нищо не се изпраща)', 'sandbox (nothing is sent)'), target: '/dev/outbox', rate: '—' });
+    else if (d.smpp) configured.push({ channel: 'SMS', kind: 'SMPP 3.4', target: redactUrl(d.smpp.url), rate: `${d.smpp.rate}/s, ${c.t('прозорец', 'window')} ${d.smpp.window}, ${c.t('в движение', 'in flight')} ${d.smpp.inFlight}` });
+    else if (d.httpSms) configured.push({ channel: 'SMS', kind: 'HTTP', target: redactUrl(d.httpSms.url), rate: `${d.httpSms.rate}/s` });
+    if (d.smtp && !c.deps.config.sandbox) configured.push({ channel: c.t('имейл', 'email'), kind: 'SMTP', target: redactUrl(d.smtp.url), rate: `${d.smtp.rate}/s, ${d.smtp.poolSize} ${c.t('връзки', 'connections')}, ${c.t('в движение', 'in flight')} ${d.smtp.inFlight}` });
     const waiting = await waitingForProvider(c.deps.db, c.deps.config);
     const stats = await providerStats(c.deps.db, new Date(c.deps.now().getTime() - 86_400_000));
     const statColumns: Column<ProviderStats>[] = [
