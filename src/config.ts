@@ -135,7 +135,7 @@ export const settings = {
   BACKOFFICE_SESSION_MAX_HOURS: { schema: z.coerce.number().int().min(1).max(72).default(10), doc: 'A back-office session ends this long after sign-in, however active.' },
   BACKOFFICE_LOCKOUT_FAILURES: { schema: z.coerce.number().int().min(1).max(100).default(5), doc: 'Wrong passwords or codes in a row before a staff account is locked.' },
   BACKOFFICE_LOCKOUT_MINUTES: { schema: z.coerce.number().int().min(1).max(1440).default(15), doc: 'How long a staff account stays locked (an admin can unlock it sooner).' },
-  RUN_APPROVAL_FACTOR: { schema: z.coerce.number().min(1).max(1000).default(3), doc: 'A daily run that would create more than this many times the usual notices (median of the last 20 runs) waits for a supervisor.' },
+  RUN_APPROVAL_FACTOR: { schema: z.coerce.number().min(1).max(1000).default(3), doc: 'A daily run that creates more than this many times the usual notices (the median per day of the last 20 days with runs) holds them until a supervisor decides.' },
   RUN_APPROVAL_MIN_NOTICES: { schema: z.coerce.number().int().min(0).max(10_000_000).default(1000), doc: 'Runs of up to this many notices never wait for approval.' },
   DUNNING_RUN_AT: { schema: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day HH:MM').default('10:00'), doc: 'When the daily dunning run starts, Europe/Sofia time.' },
   DUNNING_WORKING_DAYS_ONLY: { schema: bool.default(true), doc: 'Run dunning on Bulgarian working days only (weekends, public holidays and declared days off skipped).' },

@@ -33,12 +33,12 @@ export function cancelStaleSql(customersSql: string): string {
   return `
     UPDATE outbox_messages m SET status = 'cancelled', cancel_reason = x.reason, final_at = now(), updated_at = now()
       FROM (SELECT q.id, ${staleReason('q')} AS reason FROM outbox_messages q
-             WHERE q.status = 'queued' AND q.kind IN (${KINDS}) AND q.customer_number IN (${customersSql})) x
-     WHERE m.id = x.id AND x.reason IS NOT NULL AND m.status = 'queued'`;
+             WHERE q.status IN ('queued', 'held') AND q.kind IN (${KINDS}) AND q.customer_number IN (${customersSql})) x
+     WHERE m.id = x.id AND x.reason IS NOT NULL AND m.status IN ('queued', 'held')`;
 }
 
 /**
- * Set-based: cancels, in the caller's transaction, the queued dunning notices of the customers
+ * Set-based: cancels, in the caller's transaction, the queued (or held for a run's approval) dunning notices of the customers
  * selected by `customersSql` (a subquery returning customer numbers, with `params` as $1...) that
  * their payments have settled. A message a worker has already claimed is left to the guard.
  * Returns how many were cancelled.

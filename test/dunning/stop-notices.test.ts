@@ -59,6 +59,22 @@ describeEachBackend('stopping notices that are no longer due', (get) => {
     assert.deepEqual(byCustomer.get(other), ['queued', null]);
   });
 
+  test('a notice held for the run\'s approval is cancelled by a payment too, before anyone decides', async () => {
+    const { db, pool } = get();
+    const [paid, unpaid] = await fourCustomers();
+    await db.updateTable('outbox_messages').set({ status: 'held' }).execute();
+    const client = await pool.connect();
+    try {
+      await client.query(`UPDATE invoices SET paid_eur_minor = amount_eur_minor WHERE invoice_number = 'I-1'`);
+      assert.equal(await cancelSettledNotices(client, 'SELECT unnest($1::text[])', [[paid, unpaid]]), 1);
+    } finally {
+      client.release();
+    }
+    const byCustomer = new Map((await notices(db)).map((m) => [m.customer_number, [m.status, m.cancel_reason]]));
+    assert.deepEqual(byCustomer.get(paid), ['cancelled', 'invoices paid']);
+    assert.deepEqual(byCustomer.get(unpaid), ['held', null]);
+  });
+
   test('a message a worker has claimed is left to the guard, which stops it right before sending', async () => {
     const { db, pool } = get();
     const [full] = await fourCustomers();
