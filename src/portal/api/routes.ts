@@ -56,9 +56,18 @@ export function apiRoutes(deps: PortalDeps): FastifyPluginAsync {
       return { deps, flow, actor: { via: 'app', ip: ip(req) } };
     }
 
+    // Every route but these two needs a flow, checked before the body is read (like the API keys).
+    const flows = new WeakMap<FastifyRequest, FlowContext>();
+    app.addHook('onRoute', (route) => {
+      if (route.routePath === '/consent' || route.routePath === '/identity') return;
+      route.onRequest = async (req: FastifyRequest) => {
+        flows.set(req, await flowOf(req));
+      };
+    });
+
     /** Runs a flow operation, answering refusals as AppErrors. */
     async function run<T>(req: FastifyRequest, reply: FastifyReply, fn: (ctx: FlowContext) => Promise<T>): Promise<T> {
-      const ctx = await flowOf(req);
+      const ctx = flows.get(req) ?? (await flowOf(req));
       try {
         return await fn(ctx);
       } catch (e) {
