@@ -6,7 +6,7 @@ import { maskAddress } from '../contacts/address.js';
 import { appSecret } from '../db/app-secret.js';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
-import { requireApiKey } from '../http/api-key.js';
+import { apiKeyGate } from '../http/api-key.js';
 import { html, sendHtml, type SafeHtml } from '../http/html.js';
 import { registerSecurityHeaders } from '../http/security-headers.js';
 import type { AppDeps } from '../http/server.js';
@@ -106,7 +106,8 @@ function callbackRoutes(deps: AppDeps, cfg: HttpSmsConfig, failure: FailureConte
         const ids = await reportIds(deps.database.db, report);
         if (ids.length === 0) throw new AppError('VALIDATION_FAILED', 'The status report names no message (neither our reference nor the gateway id).');
         const status = RECEIPT_STATUS[report.status];
-        const raw = req.method === 'GET' ? JSON.stringify(fields) : rawBody.toString('utf8');
+        // The token proves the sender; it is no part of the report and must not be stored with it.
+        const raw = req.method === 'GET' ? JSON.stringify(Object.fromEntries(Object.entries(fields).filter(([k]) => k !== 'token'))) : rawBody.toString('utf8');
         // Answered only once stored: a gateway that gets no 2xx sends the report again.
         const results = await Promise.all(ids.map((id) => record({ provider: HTTP_SMS, providerMessageId: id, status, error: report.detail ?? null, raw })));
         const recorded = results.filter((r) => !r.duplicate).length;
@@ -122,9 +123,7 @@ function callbackRoutes(deps: AppDeps, cfg: HttpSmsConfig, failure: FailureConte
 function bounceRoutes(deps: AppDeps, failure: FailureContext): FastifyPluginAsync {
   return async (app) => {
     // Checked before the body is read, so nobody without a key gets a 10 MB upload buffered.
-    app.addHook('onRequest', async (req) => {
-      requireApiKey(deps.config.apiKeys, req);
-    });
+    app.addHook('onRequest', apiKeyGate(deps.config.apiKeys));
     app.removeAllContentTypeParsers();
     app.addContentTypeParser(['message/rfc822', 'text/plain'], { parseAs: 'buffer', bodyLimit: 10 * 1024 * 1024 }, (_req, body, done) => done(null, body));
 

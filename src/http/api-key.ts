@@ -7,7 +7,7 @@ type Keys = ReadonlyArray<{ name: string; key: string }>;
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
 /** Checks `Authorization: Bearer <key>` or `X-Api-Key`; returns the actor name for the audit trail. */
-export function requireApiKey(keys: Keys, req: FastifyRequest): string {
+function requireApiKey(keys: Keys, req: FastifyRequest): string {
   const auth = req.headers.authorization;
   const given = (typeof auth === 'string' && auth.startsWith('Bearer ') ? auth.slice(7) : req.headers['x-api-key']) ?? '';
   if (typeof given !== 'string' || given === '') throw new AppError('UNAUTHORIZED', 'An API key is required (Authorization: Bearer <key> or X-Api-Key).');
