@@ -1,5 +1,6 @@
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { httpSmsConfigSchema, type HttpSmsConfig } from './delivery/http-sms/config.js';
 import { sourceAddress } from './delivery/smpp/submit-sm.js';
@@ -59,7 +60,10 @@ export const settings = {
   IMPORT_MAX_REPORTED_ERRORS: { schema: z.coerce.number().int().min(1).max(100_000).default(1000), doc: 'Bad lines listed in an import report (all are counted).' },
   LOG_LEVEL: { schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), doc: 'pino log level.' },
   LOG_FORMAT: { schema: z.enum(['auto', 'json', 'pretty']).default('auto'), doc: 'Log lines: pretty = readable lines, json = one JSON object a line; auto = pretty on a terminal, JSON otherwise.' },
-  TRUST_PROXY: { schema: bool.default(false), doc: 'Take the client IP from X-Forwarded-For (only behind your own proxy).' },
+  TRUST_PROXY: {
+    schema: z.string().default('false').transform((v, ctx) => trustedProxies(v, ctx)),
+    doc: 'Your own proxies in front of izvestie: how many (1 = the right-most X-Forwarded-For entry, the one your proxy appended, is the client; true = 1), or their addresses (comma-separated IPs or CIDRs; loopback, linklocal, uniquelocal). false: the socket\'s peer, X-Forwarded-For ignored. Request logs and rate limits take the same address.',
+  },
   IZVESTIE_SANDBOX: {
     schema: z.enum(['auto', 'on', 'off']).default('auto'),
     doc: 'Messages are recorded, never sent, listed at /dev/outbox, and every page says so. auto = only when no provider at all is configured (no SMPP_URL, HTTP_SMS_URL or SMTP_URL: the demo). on = every channel is sandboxed, even a configured one. With a provider and auto or off, a channel without one is not sandboxed: its messages wait (back-office providers page, a metric, a warning at start).',
@@ -156,6 +160,23 @@ function parseApiKeys(s: string, ctx: z.RefinementCtx): Array<{ name: string; ke
   return keys;
 }
 
+/** false, a hop count, or the proxies' addresses: what Fastify's trustProxy takes. */
+function trustedProxies(v: string, ctx: z.RefinementCtx): false | number | string[] {
+  const s = v.trim().toLowerCase();
+  if (['false', '0', 'no'].includes(s)) return false;
+  if (['true', 'yes'].includes(s)) return 1;
+  if (/^\d+$/.test(s)) return Number(s);
+  const list = s.split(',').map((a) => a.trim());
+  const named = ['loopback', 'linklocal', 'uniquelocal'];
+  const bad = list.find((a) => {
+    const [ip = '', bits, ...rest] = a.split('/');
+    return !named.includes(a) && (isIP(ip) === 0 || rest.length > 0 || (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= (isIP(ip) === 4 ? 32 : 128))));
+  });
+  if (bad === undefined) return list;
+  ctx.addIssue({ code: 'custom', message: `must be false, a number of proxies, or their addresses (IPs or CIDRs, comma-separated); "${bad}" is none of these` });
+  return false;
+}
+
 type Settings = typeof settings;
 type Raw = { [K in keyof Settings]: z.output<Settings[K]['schema']> };
 
@@ -164,7 +185,7 @@ export type DatabaseConfig =
   | { kind: 'postgres'; url: string; poolSize: number };
 
 export interface Config {
-  http: { host: string; port: number; publicUrl: string; trustProxy: boolean };
+  http: { host: string; port: number; publicUrl: string; trustProxy: false | number | string[] };
   database: DatabaseConfig;
   /** Seconds to wait at start for PostgreSQL to answer; 0: fail at once. */
   databaseWaitSeconds: number;

@@ -2,21 +2,26 @@ import { isIP } from 'node:net';
 import type { FastifyRequest } from 'fastify';
 
 /**
- * The client's address for rate limits. Without a trusted proxy it is the socket's peer and
- * X-Forwarded-For is ignored (anyone can send it). Behind a trusted proxy it is the right-most
- * X-Forwarded-For entry: the one our own proxy appended. The entries left of it were written by the
- * client and would let it pick a fresh address for every request.
+ * The client's address for rate limits and the audit trail: Fastify's `req.ip`, so the request log
+ * takes the same one. Fastify applies TRUST_PROXY: without it the socket's peer (X-Forwarded-For is
+ * ignored: anyone can send it); with a hop count or the proxies' addresses, the first address not
+ * of a trusted proxy, counting from the right: the entries left of it were written by the client
+ * and would let it pick a fresh address for every request.
  *
  * IPv6 clients are keyed by their /64: one subscriber line usually holds a whole /64.
  */
-export function clientIp(req: FastifyRequest, trustProxy: boolean): string {
-  let ip = req.socket.remoteAddress ?? '';
-  if (trustProxy) {
-    const header = req.headers['x-forwarded-for'];
-    const last = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').map((s) => s.trim()).filter(Boolean).at(-1);
-    if (last !== undefined && isIP(last) !== 0) ip = last;
-  }
-  return rateLimitKey(ip);
+export function clientIp(req: FastifyRequest): string {
+  return rateLimitKey(req.ip);
+}
+
+/**
+ * TRUST_PROXY as Fastify's `trustProxy`. Fastify refuses a bare hop count (it cannot tell the proxy
+ * from a client at the socket), so a count becomes "the first n addresses from the right are our
+ * proxies": the operator who sets it says the port is reachable only through them.
+ */
+export function trustProxyOption(setting: false | number | readonly string[]): false | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof setting === 'number') return (_address, hop) => hop < setting;
+  return setting === false ? false : [...setting];
 }
 
 /** '::ffff:1.2.3.4' → '1.2.3.4'; IPv6 → its /64 prefix ('2001:db8:1:2::/64'); unknown → 'unknown'. */

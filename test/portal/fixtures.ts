@@ -6,6 +6,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import { normaliseEmail, normalisePhone } from '../../src/contacts/address.js';
 import type { Database } from '../../src/db/open.js';
 import type { DB } from '../../src/db/schema.js';
+import { trustProxyOption } from '../../src/http/client-ip.js';
 import { registerErrorHandler } from '../../src/http/error-handler.js';
 import { silentLogger, type Logger } from '../../src/log.js';
 import { portalRoutes } from '../../src/portal/routes.js';
@@ -67,9 +68,10 @@ export interface PortalApp {
 export async function portalApp(database: Database, o: { env?: Record<string, string>; clock?: Clock; logger?: Logger } = {}): Promise<PortalApp> {
   const c = o.clock ?? clock();
   const logger = o.logger ?? silentLogger;
-  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger });
+  const config = testConfig({ IZVESTIE_SANDBOX: 'on', ...o.env });
+  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, trustProxy: trustProxyOption(config.http.trustProxy) });
   registerErrorHandler(app);
-  const root = await assemble(testConfig({ IZVESTIE_SANDBOX: 'on', ...o.env }), logger, database);
+  const root = await assemble(config, logger, database);
   await app.register(portalRoutes(root, { now: c.now }));
   await app.ready();
   return { app, clock: c };

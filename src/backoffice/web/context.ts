@@ -43,7 +43,7 @@ export function contextOf(req: FastifyRequest, reply: FastifyReply, deps: Backof
     reply,
     deps,
     lang,
-    ip: clientIp(req, deps.config.http.trustProxy),
+    ip: clientIp(req),
     path: req.url.split('?')[0] ?? BASE,
     t: (bg, en) => (lang === 'bg' ? bg : en),
   };

@@ -41,7 +41,7 @@ export async function webOf(req: FastifyRequest, reply: FastifyReply, deps: Port
     flow.data.lang = lang;
     await saveFlow(deps.db, flow, deps.now());
   }
-  return { req, reply, deps, lang, ip: clientIp(req, deps.config.http.trustProxy), flow };
+  return { req, reply, deps, lang, ip: clientIp(req), flow };
 }
 
 /** The request's flow, or a new one (its cookie set) when the browser has none. */
