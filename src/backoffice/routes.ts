@@ -3,6 +3,7 @@ import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { runDunning } from '../dunning/run.js';
 import { isAppError } from '../errors.js';
+import { badInputOf } from '../http/error-handler.js';
 import type { AppDeps } from '../http/server.js';
 import { registerSecurityHeaders } from '../http/security-headers.js';
 import type { BackofficeDeps } from './deps.js';
@@ -68,6 +69,8 @@ export function backofficeRoutes(app: AppDeps, opts: { now?: () => Date; dryRun?
 
     f.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
       const c = contextOf(req, reply, deps);
+      const bad = badInputOf(err);
+      if (bad) return messagePage(c, bad.status, c.t('Неправилна заявка', 'Bad request'), bad.message);
       if (isAppError(err) && err.status < 500) return messagePage(c, err.status, c.t('Заявката не може да бъде изпълнена', 'The request cannot be done'), err.message);
       if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) return messagePage(c, 400, c.t('Неправилна заявка', 'Bad request'), c.t('Проверете въведеното.', 'Check what you entered.'));
       req.log.error({ err }, 'back-office page failed');

@@ -4,6 +4,7 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import { recordAudit } from '../audit/record.js';
 import type { BackofficeSettings } from '../config.js';
 import type { DB } from '../db/schema.js';
+import { storable } from '../db/storable.js';
 import { AppError } from '../errors.js';
 import { burnPasswordCheck, hashPassword, needsRehash, parseParams, passwordProblem, verifyPassword } from './passwords.js';
 import { ROLES, type Role } from './roles.js';
@@ -116,7 +117,7 @@ export async function checkPassword(db: Kysely<DB>, cfg: BackofficeSettings, a: 
   const username = normaliseUsername(a.username);
   const row = USERNAME.test(username) ? await db.selectFrom('staff_users').selectAll().where('username', '=', username).executeTakeFirst() : undefined;
   const fail = async (reason: 'invalid' | 'locked' | 'disabled', extra: Record<string, unknown> = {}): Promise<SignInResult> => {
-    await recordAudit(db, { actor: row ? actorOf(row.username) : 'anonymous', action: 'staff.sign_in_failed', subject: row ? subjectOf(row.username) : null, details: { username: username.slice(0, 40), reason, ip: a.ip, ...extra } });
+    await recordAudit(db, { actor: row ? actorOf(row.username) : 'anonymous', action: 'staff.sign_in_failed', subject: row ? subjectOf(row.username) : null, details: { username: storable(username.slice(0, 40)), reason, ip: a.ip, ...extra } });
     return { ok: false, reason };
   };
   if (!row) {

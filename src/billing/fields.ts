@@ -28,6 +28,8 @@ export function text(v: string | undefined, max: number, opts: { optional?: bool
   const t = (v ?? '').trim();
   const s = COLLAPSIBLE.test(t) ? t.replace(/\s+/g, ' ') : t;
   if (s === '' && !opts.optional) throw new FieldError('is empty');
+  // PostgreSQL text cannot hold NUL; refused here, the row is reported like any other bad value.
+  if (s.includes('\0')) throw new FieldError('contains a NUL character');
   if (s.length > max) throw new FieldError(`is longer than ${max} characters`);
   return s;
 }

@@ -14,9 +14,12 @@ import { expiredFormPage, get, post, type BackofficeRoute } from './route.js';
 // A half-signed-in session waits this long for its code.
 const SECOND_FACTOR_MS = 5 * 60_000;
 
-/** Only a path inside the back office (never another site, nor //host). */
+/**
+ * Only a path inside the back office (never another site, nor //host), in printable ASCII: it goes
+ * into a Location header, where CR/LF would split the answer and other characters are refused.
+ */
 function safeNext(next: string): string {
-  return /^\/backoffice(\/[^/\\][^\\]*)?$/.test(next) || next === `${BASE}/` ? next : `${BASE}/`;
+  return /^\/backoffice(\/[!-.0-[\]-~][!-[\]-~]*)?$/.test(next) || next === `${BASE}/` ? next : `${BASE}/`;
 }
 
 function loginPage(c: Ctx, status: number, o: { username?: string; errors?: FieldError[]; notice?: string } = {}) {
