@@ -137,8 +137,11 @@ export const settings = {
   },
   BACKOFFICE_SESSION_IDLE_MINUTES: { schema: z.coerce.number().int().min(1).max(1440).default(30), doc: 'A back-office session ends after this long without a request.' },
   BACKOFFICE_SESSION_MAX_HOURS: { schema: z.coerce.number().int().min(1).max(72).default(10), doc: 'A back-office session ends this long after sign-in, however active.' },
-  BACKOFFICE_LOCKOUT_FAILURES: { schema: z.coerce.number().int().min(1).max(100).default(5), doc: 'Wrong passwords or codes in a row before a staff account is locked.' },
-  BACKOFFICE_LOCKOUT_MINUTES: { schema: z.coerce.number().int().min(1).max(1440).default(15), doc: 'How long a staff account stays locked (an admin can unlock it sooner).' },
+  BACKOFFICE_LOCKOUT_FAILURES: { schema: z.coerce.number().int().min(1).max(100).default(5), doc: 'Wrong passwords or codes in a row before a staff account is locked from the address they came from (and, briefly, everywhere: BACKOFFICE_SIGNIN_USER_BACKOFF_SECONDS).' },
+  BACKOFFICE_LOCKOUT_MINUTES: { schema: z.coerce.number().int().min(1).max(1440).default(15), doc: 'How long a staff account stays locked from that address (an admin can unlock it sooner).' },
+  BACKOFFICE_SIGNIN_USER_BACKOFF_SECONDS: { schema: z.coerce.number().int().min(0).max(86_400).default(60), doc: 'After BACKOFFICE_LOCKOUT_FAILURES failures from any addresses, the account refuses every sign-in for this long: it slows guesses spread over many addresses, yet nobody can keep the rightful user out.' },
+  BACKOFFICE_SIGNIN_ADDRESS_FAILURES: { schema: z.coerce.number().int().min(1).max(100_000).default(10), doc: 'Failed staff sign-ins from one client address (any user names) before that address gets 429 for BACKOFFICE_SIGNIN_ADDRESS_MINUTES (against password spraying). Counted in the database, across every web process.' },
+  BACKOFFICE_SIGNIN_ADDRESS_MINUTES: { schema: z.coerce.number().int().min(1).max(1440).default(15), doc: 'The window of BACKOFFICE_SIGNIN_ADDRESS_FAILURES, and how long an address over it waits.' },
   RUN_APPROVAL_FACTOR: { schema: z.coerce.number().min(1).max(1000).default(3), doc: 'A daily run that creates more than this many times the usual notices (the median per day of the last 20 days with runs) holds them until a supervisor decides.' },
   RUN_APPROVAL_MIN_NOTICES: { schema: z.coerce.number().int().min(0).max(10_000_000).default(1000), doc: 'Runs of up to this many notices never wait for approval.' },
   DUNNING_RUN_AT: { schema: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day HH:MM').default('10:00'), doc: 'When the daily dunning run starts, Europe/Sofia time.' },
@@ -221,6 +224,9 @@ export interface BackofficeSettings {
   sessionMaxMs: number;
   lockoutFailures: number;
   lockoutMs: number;
+  signinUserBackoffMs: number;
+  signinAddressFailures: number;
+  signinAddressMs: number;
   /** A run waits for approval when it would create more than factor × the usual notices and more than minNotices. */
   runApproval: { factor: number; minNotices: number };
 }
@@ -376,6 +382,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       sessionMaxMs: r.BACKOFFICE_SESSION_MAX_HOURS * 3_600_000,
       lockoutFailures: r.BACKOFFICE_LOCKOUT_FAILURES,
       lockoutMs: r.BACKOFFICE_LOCKOUT_MINUTES * 60_000,
+      signinUserBackoffMs: r.BACKOFFICE_SIGNIN_USER_BACKOFF_SECONDS * 1000,
+      signinAddressFailures: r.BACKOFFICE_SIGNIN_ADDRESS_FAILURES,
+      signinAddressMs: r.BACKOFFICE_SIGNIN_ADDRESS_MINUTES * 60_000,
       runApproval: { factor: r.RUN_APPROVAL_FACTOR, minNotices: r.RUN_APPROVAL_MIN_NOTICES },
     },
     dunning: { runAt: r.DUNNING_RUN_AT, workingDaysOnly: r.DUNNING_WORKING_DAYS_ONLY },

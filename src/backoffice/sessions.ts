@@ -7,6 +7,7 @@ import type { BackofficeSettings } from '../config.js';
 import type { DB } from '../db/schema.js';
 import { newCsrfToken } from '../http/csrf.js';
 import type { Role } from './roles.js';
+import { purgeCounters } from './signin-throttle.js';
 
 export interface StaffSession {
   hash: Buffer;
@@ -104,11 +105,12 @@ export async function promoteSession(db: Kysely<DB>, cfg: BackofficeSettings, s:
   return createSession(db, cfg, { userId: s.user.id, stage: 'active', ip, now });
 }
 
-/** Removes sessions past their absolute end or idle too long (housekeeping). */
+/** Removes sessions past their absolute end or idle too long, and spent sign-in counters (housekeeping). */
 export async function purgeSessions(db: Kysely<DB>, cfg: BackofficeSettings, now: Date): Promise<number> {
   const r = await db
     .deleteFrom('staff_sessions')
     .where((eb) => eb.or([eb('expires_at', '<=', now), eb('last_seen_at', '<=', new Date(now.getTime() - cfg.sessionIdleMs))]))
     .executeTakeFirst();
+  await purgeCounters(db, Math.max(cfg.lockoutMs, cfg.signinAddressMs), now);
   return Number(r.numDeletedRows);
 }

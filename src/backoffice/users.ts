@@ -8,6 +8,7 @@ import { storable } from '../db/storable.js';
 import { AppError } from '../errors.js';
 import { burnPasswordCheck, hashPassword, needsRehash, parseParams, passwordProblem, verifyPassword } from './passwords.js';
 import { ROLES, type Role } from './roles.js';
+import { clearUser, clearUserAddress, countFailure as countKeyFailure, lockedUntil, userAddressKey } from './signin-throttle.js';
 import type { StaffUsersTable } from './tables.js';
 import { verifyTotp } from './totp.js';
 
@@ -90,23 +91,36 @@ export async function createUser(db: Kysely<DB>, u: { username: string; displayN
   });
 }
 
-export type SignInResult = { ok: true; user: StaffUser; secondFactor: boolean } | { ok: false; reason: 'invalid' | 'locked' | 'disabled' };
+export type SignInResult =
+  | { ok: true; user: StaffUser; secondFactor: boolean }
+  | { ok: false; reason: 'invalid' | 'locked' | 'disabled' }
+  | { ok: false; reason: 'throttled'; until: Date };
 
 /**
- * One failure more; the one that reaches the limit locks the account and starts the count again.
- * Atomic, so parallel guesses cannot slip past the limit.
+ * One failure more for the account, at its address and user-wide. The failure that reaches the
+ * limit locks the account from that address for the lockout time, and everywhere for the short
+ * back-off only: enough to slow guesses spread over many addresses, too short for an attacker to
+ * keep the rightful user out. Atomic, so parallel guesses cannot slip past the limit.
  */
-async function countFailure(tx: Kysely<DB>, userId: number, cfg: BackofficeSettings, now: Date): Promise<boolean> {
+async function countFailure(tx: Kysely<DB>, userId: number, ip: string, cfg: BackofficeSettings, now: Date): Promise<Date | null> {
+  const here = await countKeyFailure(tx, 'user_address', userAddressKey(userId, ip), { failures: cfg.lockoutFailures, ms: cfg.lockoutMs }, now);
   const r = await tx
     .updateTable('staff_users')
     .set({
       failed_logins: sql`CASE WHEN failed_logins + 1 >= ${cfg.lockoutFailures} THEN 0 ELSE failed_logins + 1 END`,
-      locked_until: sql`CASE WHEN failed_logins + 1 >= ${cfg.lockoutFailures} THEN ${new Date(now.getTime() + cfg.lockoutMs)}::timestamptz ELSE locked_until END`,
+      locked_until: sql`CASE WHEN failed_logins + 1 >= ${cfg.lockoutFailures} THEN ${new Date(now.getTime() + cfg.signinUserBackoffMs)}::timestamptz ELSE locked_until END`,
     })
     .where('id', '=', userId)
     .returning('locked_until')
     .executeTakeFirst();
-  return r?.locked_until !== null && r?.locked_until !== undefined && r.locked_until > now;
+  const everywhere = r?.locked_until !== null && r?.locked_until !== undefined && r.locked_until > now ? r.locked_until : null;
+  return here ?? everywhere;
+}
+
+/** Whether the account is locked for a sign-in from ip: from there, or by the user-wide back-off. */
+async function isLocked(db: Kysely<DB>, row: Row, ip: string, now: Date): Promise<boolean> {
+  if (row.locked_until !== null && row.locked_until > now) return true;
+  return (await lockedUntil(db, 'user_address', userAddressKey(row.id, ip), now)) !== null;
 }
 
 /**
@@ -115,16 +129,26 @@ async function countFailure(tx: Kysely<DB>, userId: number, cfg: BackofficeSetti
  */
 export async function checkPassword(db: Kysely<DB>, cfg: BackofficeSettings, a: { username: string; password: string; ip: string; now: Date }): Promise<SignInResult> {
   const username = normaliseUsername(a.username);
+  // An address over its limit is refused before any account is looked at or any scrypt is spent.
+  const throttled = await lockedUntil(db, 'address', a.ip, a.now);
+  if (throttled) return { ok: false, reason: 'throttled', until: throttled };
+  const addressFailed = async (tx: Kysely<DB>) => {
+    const until = await countKeyFailure(tx, 'address', a.ip, { failures: cfg.signinAddressFailures, ms: cfg.signinAddressMs }, a.now);
+    if (until) await recordAudit(tx, { actor: 'system', action: 'staff.sign_in_throttled', subject: null, details: { ip: a.ip, until: until.toISOString() } });
+  };
   const row = USERNAME.test(username) ? await db.selectFrom('staff_users').selectAll().where('username', '=', username).executeTakeFirst() : undefined;
   const fail = async (reason: 'invalid' | 'locked' | 'disabled', extra: Record<string, unknown> = {}): Promise<SignInResult> => {
-    await recordAudit(db, { actor: row ? actorOf(row.username) : 'anonymous', action: 'staff.sign_in_failed', subject: row ? subjectOf(row.username) : null, details: { username: storable(username.slice(0, 40)), reason, ip: a.ip, ...extra } });
+    await db.transaction().execute(async (tx) => {
+      await addressFailed(tx);
+      await recordAudit(tx, { actor: row ? actorOf(row.username) : 'anonymous', action: 'staff.sign_in_failed', subject: row ? subjectOf(row.username) : null, details: { username: storable(username.slice(0, 40)), reason, ip: a.ip, ...extra } });
+    });
     return { ok: false, reason };
   };
   if (!row) {
     await burnPasswordCheck(a.password);
     return fail('invalid', { known: false });
   }
-  if (row.locked_until !== null && row.locked_until > a.now) {
+  if (await isLocked(db, row, a.ip, a.now)) {
     await burnPasswordCheck(a.password);
     return fail('locked');
   }
@@ -132,10 +156,11 @@ export async function checkPassword(db: Kysely<DB>, cfg: BackofficeSettings, a: 
   const right = await verifyPassword(a.password, { hash: row.password_hash, salt: row.password_salt, params });
   if (!right) {
     const locked = await db.transaction().execute(async (tx) => {
-      const l = await countFailure(tx, row.id, cfg, a.now);
-      await recordAudit(tx, { actor: actorOf(row.username), action: 'staff.sign_in_failed', subject: subjectOf(row.username), details: { username, reason: 'wrong_password', ip: a.ip, locked: l } });
-      if (l) await recordAudit(tx, { actor: 'system', action: 'staff.locked', subject: subjectOf(row.username), details: { until: new Date(a.now.getTime() + cfg.lockoutMs).toISOString(), ip: a.ip } });
-      return l;
+      await addressFailed(tx);
+      const until = await countFailure(tx, row.id, a.ip, cfg, a.now);
+      await recordAudit(tx, { actor: actorOf(row.username), action: 'staff.sign_in_failed', subject: subjectOf(row.username), details: { username, reason: 'wrong_password', ip: a.ip, locked: until !== null } });
+      if (until) await recordAudit(tx, { actor: 'system', action: 'staff.locked', subject: subjectOf(row.username), details: { until: until.toISOString(), ip: a.ip } });
+      return until !== null;
     });
     return { ok: false, reason: locked ? 'locked' : 'invalid' };
   }
@@ -151,6 +176,7 @@ export async function checkPassword(db: Kysely<DB>, cfg: BackofficeSettings, a: 
 
 async function completeSignIn(tx: Kysely<DB>, userId: number, ip: string, now: Date, factors: 'password' | 'password+totp'): Promise<void> {
   const u = await tx.updateTable('staff_users').set({ failed_logins: 0, locked_until: null, last_login_at: now }).where('id', '=', userId).returning('username').executeTakeFirstOrThrow();
+  await clearUserAddress(tx, userId, ip);
   await recordAudit(tx, { actor: actorOf(u.username), action: 'staff.signed_in', subject: subjectOf(u.username), details: { ip, factors } });
 }
 
@@ -159,10 +185,10 @@ export async function checkSecondFactor(db: Kysely<DB>, cfg: BackofficeSettings,
   return db.transaction().execute(async (tx) => {
     const row = await tx.selectFrom('staff_users').selectAll().where('id', '=', a.userId).forUpdate().executeTakeFirst();
     if (!row || row.totp_secret === null || row.disabled_at !== null) return 'wrong';
-    if (row.locked_until !== null && row.locked_until > a.now) return 'locked';
+    if (await isLocked(tx, row, a.ip, a.now)) return 'locked';
     const step = verifyTotp(row.totp_secret, a.code.replace(/\s/g, ''), a.now, row.totp_last_step);
     if (step === null) {
-      const locked = await countFailure(tx, row.id, cfg, a.now);
+      const locked = (await countFailure(tx, row.id, a.ip, cfg, a.now)) !== null;
       await recordAudit(tx, { actor: actorOf(row.username), action: 'staff.sign_in_failed', subject: subjectOf(row.username), details: { username: row.username, reason: 'wrong_code', ip: a.ip, locked } });
       return locked ? 'locked' : 'wrong';
     }
@@ -224,6 +250,7 @@ export async function unlockUser(db: Kysely<DB>, userId: number, actor: string):
   await db.transaction().execute(async (tx) => {
     const row = await target(tx, userId);
     await tx.updateTable('staff_users').set({ locked_until: null, failed_logins: 0 }).where('id', '=', userId).execute();
+    await clearUser(tx, userId);
     await recordAudit(tx, { actor, action: 'staff.unlocked', subject: subjectOf(row.username) });
   });
 }
@@ -240,6 +267,7 @@ export async function resetPassword(db: Kysely<DB>, userId: number, password: st
       .set({ password_hash: h.hash, password_salt: h.salt, password_params: JSON.stringify(h.params), password_changed_at: new Date(), failed_logins: 0, locked_until: null, updated_at: new Date() })
       .where('id', '=', userId)
       .execute();
+    await clearUser(tx, userId);
     await endSessions(tx, userId);
     await recordAudit(tx, { actor, action: 'staff.password_reset', subject: subjectOf(row.username) });
   });

@@ -59,6 +59,14 @@ const failure = (c: Ctx): FieldError[] => [
   },
 ];
 
+// About the address, never the account, so it tells nothing about which user names exist.
+const throttled = (c: Ctx): FieldError[] => [
+  {
+    field: 'username',
+    text: c.t('Твърде много неуспешни опити за вход от този адрес. Опитайте отново по-късно.', 'Too many failed sign-ins from this address. Please try again later.'),
+  },
+];
+
 async function halfSession(c: Ctx): Promise<StaffSession | null> {
   const token = c.req.cookies[SESSION_COOKIE];
   if (!token) return null;
@@ -82,6 +90,10 @@ export const loginRoutes: BackofficeRoute[] = [
     if (username === '' || typeof password !== 'string' || password === '') return loginPage(c, 401, { username, errors: failure(c) });
     const now = c.deps.now();
     const r = await checkPassword(c.deps.db, c.deps.config.backoffice, { username, password, ip: c.ip, now });
+    if (!r.ok && r.reason === 'throttled') {
+      c.reply.header('retry-after', String(Math.max(1, Math.ceil((r.until.getTime() - now.getTime()) / 1000))));
+      return loginPage(c, 429, { username, errors: throttled(c) });
+    }
     if (!r.ok) return loginPage(c, 401, { username, errors: failure(c) });
     const old = await halfSession(c);
     if (old) await endSession(c.deps.db, old.hash);
