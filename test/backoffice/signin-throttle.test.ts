@@ -4,6 +4,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import { purgeSessions } from '../../src/backoffice/sessions.js';
+import { testConfig } from '../support/app.js';
 import { describeEachBackend } from '../support/db.js';
 import { PASSWORD, backofficeApp, clock, seedStaff, type Clock } from './support.js';
 
@@ -74,5 +77,15 @@ describeEachBackend('back-office sign-in throttling', (get) => {
     // The lock at the attacker's address ends by itself.
     clk.advance(15 * 60_000);
     assert.equal((await signInFrom(one, attacker, 'supervisor1', PASSWORD)).status, 303);
+  });
+
+  test('housekeeping removes counters whose window and lock have ended, and keeps live ones', async () => {
+    const db = get().db;
+    const keys = async () => (await sql<{ key: string }>`SELECT key FROM staff_signin_counters`.execute(db)).rows.map((r) => r.key);
+    await signInFrom(one, '192.0.2.99', 'agent1', 'a wrong password');
+    await purgeSessions(db, testConfig().backoffice, clk.now());
+    assert.ok((await keys()).includes('192.0.2.99'), 'a live window is kept');
+    await purgeSessions(db, testConfig().backoffice, new Date(clk.now().getTime() + 16 * 60_000));
+    assert.deepEqual(await keys(), []);
   });
 });
