@@ -5,7 +5,7 @@
 // the notice to a replaced contact) tells the customer if someone else did it.
 import { sql, type Kysely } from 'kysely';
 import { recordAudit } from '../audit/record.js';
-import { maskAddress } from '../contacts/address.js';
+import { contactKey, maskAddress, sameContact } from '../contacts/address.js';
 import type { DB } from '../db/schema.js';
 import { enqueue } from '../delivery/outbox/enqueue.js';
 import type { Lang } from '../delivery/text/default-templates.js';
@@ -46,9 +46,9 @@ export async function registerAtCounter(
     const known = await tx.selectFrom('customers').select('customer_number').where('customer_number', '=', r.customer).executeTakeFirst();
     if (!known) return { ok: false, reason: 'no_customer' };
     const current = (await activeContacts(tx, r.customer)).find((s) => s.channel === r.channel);
-    if (current?.address === address) return { ok: false, reason: 'same_contact' };
+    if (current && sameContact(current.address, address)) return { ok: false, reason: 'same_contact' };
     // The same lock as the portal's activation, so the cap cannot be raced past from either side.
-    await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`portal-contact:${address}`}, 0))`.execute(tx);
+    await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`portal-contact:${contactKey(address)}`}, 0))`.execute(tx);
     if (await contactAtCap(tx, address, r.customer, cfg.contactMaxCustomers)) return { ok: false, reason: 'contact_cap' };
     // The active contact of the channel, and any code-awaiting one from the portal, give way.
     const old = await tx
@@ -88,7 +88,7 @@ export async function registerAtCounter(
     const common = { customerNumber: r.customer, manageUrl: `${cfg.publicUrl}/manage` };
     const type = replaced ? 'subscription_changed' : 'subscription_confirmed';
     await enqueue(tx, confirmationMessage({ ...common, type, businessKey: `${type}:${id}`, to: contact, about: contact, lang: r.lang, subscriptionId: id }));
-    if (replaced && replaced.address !== address) {
+    if (replaced && !sameContact(replaced.address, address)) {
       await enqueue(
         tx,
         confirmationMessage({

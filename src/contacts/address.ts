@@ -41,3 +41,16 @@ export function maskAddress(address: string): string {
   const at = address.indexOf('@');
   return `${address.slice(0, Math.min(2, at))}***${address.slice(at)}`;
 }
+
+/**
+ * The form every limit and cap compares: Case.Victim@example.com and case.victim@example.com reach
+ * one mailbox, so they are one contact. The address itself is kept as typed. The same as SQL's
+ * lower(address) for what the normalisers accept (ASCII emails, E.164 phones).
+ */
+export function contactKey(address: string): string {
+  return address.toLowerCase();
+}
+
+export function sameContact(a: string, b: string): boolean {
+  return contactKey(a) === contactKey(b);
+}

@@ -2,10 +2,12 @@ import { randomBytes, randomInt, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
+import { contactKey } from '../contacts/address.js';
 import { enqueue } from '../delivery/outbox/enqueue.js';
 import type { Lang } from '../delivery/text/default-templates.js';
 import { rules, type PortalDeps } from './deps.js';
 import type { ContactChannel } from './flow-store.js';
+import { ipLimitKey } from './ip-prefix.js';
 import { codeMessage, codeTexts, SCRUBBED_CODE } from './messages.js';
 import { PortalRefusal } from './refusal.js';
 import type { CodePurpose } from './tables.js';
@@ -32,9 +34,10 @@ export async function newCode(): Promise<NewCode> {
 }
 
 const ms = (n: number) => `${n} milliseconds`;
+const secondsUntil = (end: number, now: Date) => Math.max(1, Math.ceil((end - now.getTime()) / 1000));
 
 /** Counts one hit in a fixed window; the hits so far and when the window ends. */
-async function bump(db: Kysely<DB>, scope: 'ip_code' | 'sms_budget', key: string, windowStart: Date, windowMs: number, now: Date) {
+async function bump(db: Kysely<DB>, scope: 'ip_code', key: string, windowStart: Date, windowMs: number, now: Date) {
   const r = await sql<{ hits: number; window_start: Date }>`
     INSERT INTO portal_counters AS c (scope, key, window_start, hits) VALUES (${scope}, ${key}, ${windowStart}, 1)
     ON CONFLICT (scope, key) DO UPDATE SET
@@ -42,7 +45,7 @@ async function bump(db: Kysely<DB>, scope: 'ip_code' | 'sms_budget', key: string
       window_start = CASE WHEN c.window_start > ${now}::timestamptz - ${ms(windowMs)}::interval THEN c.window_start ELSE ${windowStart} END
     RETURNING hits, window_start`.execute(db);
   const row = r.rows[0]!;
-  return { hits: row.hits, retryAfterSeconds: Math.max(1, Math.ceil((row.window_start.getTime() + windowMs - now.getTime()) / 1000)) };
+  return { hits: row.hits, retryAfterSeconds: secondsUntil(row.window_start.getTime() + windowMs, now) };
 }
 
 /** Blanks the digits of code messages whose code is dead (scrubbed = true on the code rows). */
@@ -57,6 +60,21 @@ async function scrubMessages(db: Kysely<DB>, rows: ReadonlyArray<{ message_id: n
   }
 }
 
+/**
+ * A replaced code's message still waiting is cancelled at once (the guard would cancel it when
+ * claimed): it is never sent, so it no longer counts against the SMS budget.
+ */
+async function cancelUnsent(db: Kysely<DB>, rows: ReadonlyArray<{ message_id: number | null }>, now: Date): Promise<void> {
+  const ids = rows.map((r) => r.message_id).filter((id): id is number => id !== null);
+  if (ids.length === 0) return;
+  await db
+    .updateTable('outbox_messages')
+    .set({ status: 'cancelled', cancel_reason: 'code replaced', final_at: now })
+    .where('id', 'in', ids)
+    .where('status', '=', 'queued')
+    .execute();
+}
+
 export interface IssueCode {
   sessionHash: Buffer;
   customerNumber: string;
@@ -69,35 +87,81 @@ export interface IssueCode {
   now: Date;
 }
 
+type Limits = PortalDeps['config']['portal'];
+
+/**
+ * The customer number's codes of the last 24 hours: at most so many, to at most so many contacts.
+ * Sign-in codes (to the customer's own contacts) are counted apart from the codes that prove a new
+ * contact, so that someone who knows the customer and invoice numbers and spends the latter
+ * still leaves the customer a way in.
+ */
+async function checkCustomer(tx: Kysely<DB>, limits: Limits, c: IssueCode, contact: string): Promise<void> {
+  const since = new Date(c.now.getTime() - 86_400_000);
+  const r = await tx
+    .selectFrom('verification_codes')
+    .select((eb) => [
+      eb.fn.countAll<string>().as('codes'),
+      sql<string>`count(DISTINCT lower(address))`.as('contacts'),
+      sql<boolean>`coalesce(bool_or(lower(address) = ${contact}), false)`.as('known'),
+      eb.fn.min('created_at').as('oldest'),
+    ])
+    .where('customer_number', '=', c.customerNumber)
+    .where('created_at', '>', since)
+    .where(sql<boolean>`(purpose = 'login') = ${c.purpose === 'login'}`)
+    .executeTakeFirstOrThrow();
+  if (Number(r.codes) >= limits.customerCodesPerDay || (!r.known && Number(r.contacts) >= limits.customerContactsPerDay)) {
+    const oldest = r.oldest === null ? c.now : new Date(r.oldest);
+    throw new PortalRefusal('customer_daily_limit', { retryAfterSeconds: secondsUntil(oldest.getTime() + 86_400_000, c.now) });
+  }
+}
+
+/**
+ * The hourly SMS budget counts the verification SMS of the clock hour that are sent or still to
+ * be: a code replaced or cancelled before its message left gives its share back. Checked under
+ * one lock for every process, taken last in the transaction (callers issue SMS codes last).
+ */
+async function checkSmsBudget(tx: Kysely<DB>, limits: Limits, now: Date): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(hashtextextended('portal-sms-budget', 0))`.execute(tx);
+  const hour = Math.floor(now.getTime() / 3_600_000) * 3_600_000;
+  const r = await tx
+    .selectFrom('verification_codes as v')
+    .innerJoin('outbox_messages as m', 'm.id', 'v.message_id')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('v.channel', '=', 'sms')
+    .where('v.created_at', '>=', new Date(hour))
+    .where('v.created_at', '<', new Date(hour + 3_600_000))
+    .where('m.status', 'not in', ['cancelled', 'expired'])
+    .executeTakeFirstOrThrow();
+  if (Number(r.n) >= limits.smsCodesPerHour) throw new PortalRefusal('sms_budget', { retryAfterSeconds: secondsUntil(hour + 3_600_000, now) });
+}
+
 /**
  * Issues a code to a contact inside the caller's transaction: the code row and its urgent outbox
  * message commit together with the decision behind them. Refuses (PortalRefusal, which rolls the
- * transaction back) when the contact had its codes for the day, the IP its codes for the hour, or
- * an SMS would exceed the hourly budget. Replaces the flow's live code for the same channel.
+ * transaction back) when the contact had its codes for the day, the customer number its codes or
+ * contacts for the day, the IP (an IPv6 /48) its codes for the hour, or an SMS would exceed the
+ * hourly budget. Replaces the flow's live code for the same channel.
  */
-export async function issueCode(tx: Kysely<DB>, limits: PortalDeps['config']['portal'], c: IssueCode, secret: NewCode): Promise<{ codeId: number; expiresAt: Date }> {
+export async function issueCode(tx: Kysely<DB>, limits: Limits, c: IssueCode, secret: NewCode): Promise<{ codeId: number; expiresAt: Date }> {
   const now = c.now;
-  // One contact's codes are issued one at a time, so the daily count cannot be raced past.
-  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`portal-code:${c.address}`}, 0))`.execute(tx);
-  const dayAgo = new Date(now.getTime() - 86_400_000);
+  const contact = contactKey(c.address);
+  // One customer number's codes, then one contact's, are issued one at a time (always in this
+  // order), so the daily counts cannot be raced past.
+  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`portal-customer-code:${c.customerNumber}`}, 0))`.execute(tx);
+  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`portal-code:${contact}`}, 0))`.execute(tx);
   const recent = await tx
     .selectFrom('verification_codes')
     .select((eb) => [eb.fn.countAll<string>().as('n'), eb.fn.min('created_at').as('oldest')])
-    .where('address', '=', c.address)
-    .where('created_at', '>', dayAgo)
+    .where(sql<string>`lower(address)`, '=', contact)
+    .where('created_at', '>', new Date(now.getTime() - 86_400_000))
     .executeTakeFirstOrThrow();
   if (Number(recent.n) >= rules.codesPerContactPerDay) {
     const oldest = recent.oldest === null ? now : new Date(recent.oldest);
-    throw new PortalRefusal('contact_daily_limit', { retryAfterSeconds: Math.max(1, Math.ceil((oldest.getTime() + 86_400_000 - now.getTime()) / 1000)) });
+    throw new PortalRefusal('contact_daily_limit', { retryAfterSeconds: secondsUntil(oldest.getTime() + 86_400_000, now) });
   }
-  const ip = await bump(tx, 'ip_code', c.ip, now, rules.ipWindowMs, now);
+  await checkCustomer(tx, limits, c, contact);
+  const ip = await bump(tx, 'ip_code', ipLimitKey(c.ip), now, rules.ipWindowMs, now);
   if (ip.hits > limits.ipCodesPerHour) throw new PortalRefusal('ip_code_limit', { retryAfterSeconds: ip.retryAfterSeconds });
-  if (c.channel === 'sms') {
-    // A clock hour, the same for every process.
-    const hour = new Date(Math.floor(now.getTime() / 3_600_000) * 3_600_000);
-    const budget = await bump(tx, 'sms_budget', 'global', hour, 3_600_000, now);
-    if (budget.hits > limits.smsCodesPerHour) throw new PortalRefusal('sms_budget', { retryAfterSeconds: budget.retryAfterSeconds });
-  }
 
   const replaced = await tx
     .updateTable('verification_codes')
@@ -109,6 +173,8 @@ export async function issueCode(tx: Kysely<DB>, limits: PortalDeps['config']['po
     .returning('message_id')
     .execute();
   await scrubMessages(tx, replaced);
+  await cancelUnsent(tx, replaced, now);
+  if (c.channel === 'sms') await checkSmsBudget(tx, limits, now);
 
   const expiresAt = new Date(now.getTime() + rules.codeTtlMs);
   const { id: codeId } = await tx

@@ -1,6 +1,7 @@
 // The portal's operations, shared by the web pages and the app's JSON API: prove the customer
 // number with an invoice, send codes, verify them, change and cancel. Each works on a flow and
 // saves it; each refusal is a PortalRefusal.
+import { sameContact } from '../contacts/address.js';
 import { compareCode, issueCode, newCode, recordTry } from './codes.js';
 import { consent } from './consent.js';
 import type { PortalDeps } from './deps.js';
@@ -65,7 +66,7 @@ export async function requestContactCodes(
   const plans: Array<{ channel: ContactChannel; address: string; consentVersion: string }> = [];
   for (const c of a.contacts) {
     const current = active.find((s) => s.channel === c.channel);
-    if (current?.address === c.address) throw new PortalRefusal('same_contact');
+    if (current && sameContact(current.address, c.address)) throw new PortalRefusal('same_contact');
     if ((a.action === 'add' && current) || (a.action === 'change' && !current)) throw new PortalRefusal('wrong_step');
     if (await contactAtCap(deps.db, c.address, customer, deps.config.portal.contactMaxCustomers)) throw new PortalRefusal('contact_cap');
     // A changed contact keeps the consent given for the one it replaces; a new one needs today's.
@@ -78,7 +79,10 @@ export async function requestContactCodes(
   const now = deps.now();
   const awaiting = await deps.db.transaction().execute(async (tx) => {
     const out: Awaiting[] = [];
-    for (const [i, p] of plans.entries()) {
+    // The SMS code last: the SMS budget's lock is then the last one the transaction takes.
+    const order = [...plans.keys()].sort((x, y) => Number(plans[x]!.channel === 'sms') - Number(plans[y]!.channel === 'sms'));
+    for (const i of order) {
+      const p = plans[i]!;
       const subscriptionId = await createPending(tx, { customer, channel: p.channel, address: p.address, consentVersion: p.consentVersion, lang: flow.data.lang, now });
       const code = await issueCode(
         tx,
@@ -86,7 +90,7 @@ export async function requestContactCodes(
         { sessionHash: flow.hash, customerNumber: customer, channel: p.channel, address: p.address, purpose: a.action, subscriptionId, lang: flow.data.lang, ip: ctx.actor.ip, now },
         secrets[i]!,
       );
-      out.push({ channel: p.channel, address: p.address, action: a.action, subscriptionId, codeId: code.codeId, codeExpiresAt: code.expiresAt.toISOString() });
+      out[i] = { channel: p.channel, address: p.address, action: a.action, subscriptionId, codeId: code.codeId, codeExpiresAt: code.expiresAt.toISOString() };
     }
     return out;
   });

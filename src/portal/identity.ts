@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { rules, type PortalDeps } from './deps.js';
+import { ipLimitKey } from './ip-prefix.js';
 
 export type IdentityOutcome = { ok: true } | { ok: false; reason: 'not_matched' } | { ok: false; reason: 'rate_limited'; retryAfterSeconds: number };
 
@@ -9,10 +10,10 @@ export const invoiceNumberFormat = /^[0-9A-Za-z/-]{1,30}$/;
 
 /**
  * Does this invoice, issued in the last 12 months, belong to this customer? One call to
- * portal_identity_check (migrations/0005_portal.sql), which counts the attempt per IP, the failure
- * per customer number and per IP, locks the customer number after too many, and answers the same
- * 'not_matched' for an unknown customer, a wrong or old invoice and a locked number. Formats must
- * have been checked by the caller.
+ * portal_identity_check (migrations/0013_portal_limits.sql), which counts the attempt per IP (an
+ * IPv6 /48), the failure per customer number and per IP, locks the customer number after too many
+ * (checks of one number run one at a time), and answers the same 'not_matched' for an unknown
+ * customer, a wrong or old invoice and a locked number. Formats must have been checked by the caller.
  */
 export async function checkIdentity(
   db: Kysely<DB>,
@@ -22,7 +23,7 @@ export async function checkIdentity(
   const ms = (n: number) => `${n} milliseconds`;
   const r = await sql<{ outcome: 'ok' | 'not_matched' | 'rate_limited'; retry_after_seconds: number }>`
     SELECT outcome, retry_after_seconds FROM portal_identity_check(
-      ${a.customerNumber}, ${a.invoiceNumber}, ${a.ip}, ${a.now},
+      ${a.customerNumber}, ${a.invoiceNumber}, ${ipLimitKey(a.ip)}, ${a.now},
       ${ms(rules.ipWindowMs)}::interval, ${limits.ipAttemptsPerHour}::int, ${limits.ipFailuresPerHour}::int,
       ${ms(rules.customerWindowMs)}::interval, ${rules.customerFailures}::int, ${ms(rules.lockBaseMs)}::interval, ${ms(rules.lockMaxMs)}::interval)`.execute(db);
   const row = r.rows[0];

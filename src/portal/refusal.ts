@@ -3,6 +3,7 @@ export type RefusalReason =
   | 'not_matched'
   | 'rate_limited'
   | 'contact_daily_limit'
+  | 'customer_daily_limit'
   | 'ip_code_limit'
   | 'sms_budget'
   | 'contact_cap'

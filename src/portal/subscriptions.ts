@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { recordAudit } from '../audit/record.js';
-import { maskAddress } from '../contacts/address.js';
+import { contactKey, maskAddress, sameContact } from '../contacts/address.js';
 import type { DB } from '../db/schema.js';
 import { enqueue } from '../delivery/outbox/enqueue.js';
 import type { Lang } from '../delivery/text/default-templates.js';
@@ -39,12 +39,12 @@ export async function isActive(db: Kysely<DB>, subscriptionId: number): Promise<
   return s?.status === 'active';
 }
 
-/** True when the contact already serves the cap of other customer numbers. */
+/** True when the contact (in any letter case) already serves the cap of other customer numbers. */
 export async function contactAtCap(db: Kysely<DB>, address: string, customer: string, cap: number): Promise<boolean> {
   const r = await db
     .selectFrom('subscriptions')
     .select((eb) => eb.fn.count<string>('customer_number').distinct().as('n'))
-    .where('address', '=', address)
+    .where(sql<string>`lower(address)`, '=', contactKey(address))
     .where('status', '=', 'active')
     .where('customer_number', '<>', customer)
     .executeTakeFirstOrThrow();
@@ -93,7 +93,7 @@ export async function activate(tx: Kysely<DB>, deps: PortalDeps, a: { subscripti
   const sub = await tx.selectFrom('subscriptions').selectAll().where('id', '=', a.subscriptionId).forUpdate().executeTakeFirst();
   if (!sub || sub.status !== 'pending') throw new PortalRefusal('code_expired');
   // Serialises activations of one contact, so the cap cannot be raced past.
-  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`portal-contact:${sub.address}`}, 0))`.execute(tx);
+  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`portal-contact:${contactKey(sub.address)}`}, 0))`.execute(tx);
   if (await contactAtCap(tx, sub.address, sub.customer_number, deps.config.portal.contactMaxCustomers)) throw new PortalRefusal('contact_cap');
   const old = await tx
     .updateTable('subscriptions')
@@ -119,7 +119,7 @@ export async function activate(tx: Kysely<DB>, deps: PortalDeps, a: { subscripti
       subscriptionId: sub.id,
     }),
   );
-  if (old && old.address !== sub.address) {
+  if (old && !sameContact(old.address, sub.address)) {
     await enqueue(
       tx,
       confirmationMessage({

@@ -24,7 +24,7 @@ describe('portal identity check: parallel guesses [postgres]', { skip: postgres.
 
   before(async () => {
     database = await openTestPostgres();
-    [target] = await seedCustomers(database, 5_300_000_001, 1);
+    target = (await seedCustomers(database, 5_300_000_001, 1))[0]!;
     pool = new pg.Pool({ connectionString: database.url, max: GUESSES + 2, application_name: app });
     db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   });

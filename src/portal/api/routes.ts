@@ -19,6 +19,7 @@ const answers: Record<RefusalReason, { code: ErrorCode; message: string }> = {
   not_matched: { code: 'VALIDATION_FAILED', message: 'No invoice of the last 12 months with this number for this customer number (or checking is paused after failed attempts).' },
   rate_limited: { code: 'RATE_LIMITED', message: 'Too many attempts from this network; try again later.' },
   contact_daily_limit: { code: 'RATE_LIMITED', message: 'This contact has had 3 codes in the last 24 hours.' },
+  customer_daily_limit: { code: 'RATE_LIMITED', message: 'This customer number has had all the codes, or codes to all the contacts, allowed in 24 hours.' },
   ip_code_limit: { code: 'RATE_LIMITED', message: 'Too many codes from this network; try again later.' },
   sms_budget: { code: 'RATE_LIMITED', message: 'Codes by SMS are paused for now; try later or use email.' },
   contact_cap: { code: 'CONFLICT', message: 'This contact already gets notices for the maximum number of customer numbers.' },
@@ -46,7 +47,7 @@ const pending = (a: Awaiting) => ({ ...shown(a), code_expires_at: a.codeExpiresA
 export function apiRoutes(deps: PortalDeps): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
     await registerSecurityHeaders(app);
-    const ip = (req: FastifyRequest) => clientIp(req);
+    const ip = (req: FastifyRequest) => clientIp(req, deps.config.http.trustProxy);
 
     async function flowOf(req: FastifyRequest): Promise<FlowContext> {
       const auth = req.headers.authorization;

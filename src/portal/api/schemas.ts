@@ -34,7 +34,7 @@ export const errorAnswer = {
         details: {
           description:
             'Portal refusals: { reason, retry_after_seconds?, tries_left? } with reason one of not_matched, rate_limited, contact_daily_limit, ' +
-            'ip_code_limit, sms_budget, contact_cap, same_contact, consent_required, wrong_code, code_expired, wrong_step, invalid_contact. ' +
+            'customer_daily_limit, ip_code_limit, sms_budget, contact_cap, same_contact, consent_required, wrong_code, code_expired, wrong_step, invalid_contact. ' +
             'Schema validation failures: the list of failed checks.',
         },
       },

@@ -1,4 +1,5 @@
 // The phone and email questions, shared by registration, adding and changing a contact.
+import { sameContact } from '../../contacts/address.js';
 import type { Lang } from '../../delivery/text/default-templates.js';
 import type { SafeHtml } from '../../http/html.js';
 import { parseContact } from '../contact-input.js';
@@ -54,7 +55,7 @@ export async function checkContact(
   const address = parseContact(a.channel, a.typed);
   if (address === null) return { error: (a.channel === 'sms' ? fieldErrors.phoneFormat : fieldErrors.emailFormat)[lang] };
   const current = (await activeContacts(deps.db, a.customer)).find((c) => c.channel === a.channel);
-  if (current?.address === address) return { error: refusalText('same_contact', lang) };
+  if (current && sameContact(current.address, address)) return { error: refusalText('same_contact', lang) };
   if (await contactAtCap(deps.db, address, a.customer, deps.config.portal.contactMaxCustomers)) return { error: refusalText('contact_cap', lang) };
   return { address };
 }

@@ -73,6 +73,10 @@ export function refusalText(reason: RefusalReason, lang: Lang, n?: number): stri
       bg: 'На този контакт вече изпратихме 3 кода за последните 24 часа. Опитайте отново утре.',
       en: 'We have already sent 3 codes to this contact in the last 24 hours. Try again tomorrow.',
     },
+    customer_daily_limit: {
+      bg: 'За този клиентски номер вече изпратихме днес всички позволени кодове. Опитайте отново утре или се обърнете към център за обслужване.',
+      en: 'We have already sent all the codes allowed today for this customer number. Try again tomorrow or visit a customer centre.',
+    },
     ip_code_limit: {
       bg: `Твърде много кодове от Вашата мрежа. Опитайте отново след ${minutes(n)} мин.`,
       en: `Too many codes from your network. Try again in ${minutes(n)} min.`,
