@@ -47,7 +47,7 @@ const pending = (a: Awaiting) => ({ ...shown(a), code_expires_at: a.codeExpiresA
 export function apiRoutes(deps: PortalDeps): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
     await registerSecurityHeaders(app);
-    const ip = (req: FastifyRequest) => clientIp(req, deps.config.http.trustProxy);
+    const ip = (req: FastifyRequest) => clientIp(req);
 
     async function flowOf(req: FastifyRequest): Promise<FlowContext> {
       const auth = req.headers.authorization;
