@@ -4,6 +4,7 @@ import Fastify from 'fastify';
 import { backofficeRoutes } from '../../src/backoffice/routes.js';
 import type { Database } from '../../src/db/open.js';
 import { registerErrorHandler } from '../../src/http/error-handler.js';
+import { buildMetricsServer } from '../../src/http/metrics.js';
 import { testRoot, testServer } from '../support/app.js';
 import { describeEachBackend } from '../support/db.js';
 import { backofficeApp, seedStaff, signIn } from './support.js';
@@ -44,7 +45,7 @@ describeEachBackend('back-office providers page: the sandbox and the channels th
   test('the demo (no provider at all): both channels go to the sandbox, and the page says nothing is sent', async () => {
     const page = await providersPage(get(), {});
     assert.match(page, /<td>SMS, имейл<\/td><td>тестов режим \(нищо не се изпраща\)<\/td><td><span class="mono">\/dev\/outbox<\/span><\/td>/);
-    assert.match(page, /id="sandbox-banner" role="status"><p>Тестов режим: нищо не се изпраща наистина\./);
+    assert.match(page, /id="sandbox-banner" role="note"><p>Тестов режим: нищо не се изпраща наистина\./);
     assert.doesNotMatch(page, /Няма доставчик/);
   });
 
@@ -76,7 +77,7 @@ describeEachBackend('back-office providers page: the sandbox and the channels th
         for (const url of ['/backoffice/login', '/backoffice/login?lang=en']) {
           const page = await app.inject({ url });
           assert.equal(page.statusCode, 200);
-          assert.equal(/<div class="banner banner--warning" id="sandbox-banner" role="status">/.test(page.body), shown, `${url} ${JSON.stringify(env)}`);
+          assert.equal(/<div class="banner banner--warning" id="sandbox-banner" role="note">/.test(page.body), shown, `${url} ${JSON.stringify(env)}`);
         }
         if (shown) assert.match((await app.inject({ url: '/backoffice/login?lang=en' })).body, /Sandbox: nothing is really sent\./);
       } finally {
@@ -87,14 +88,15 @@ describeEachBackend('back-office providers page: the sandbox and the channels th
 
   test('/metrics counts the messages waiting for a provider, 0 for a channel that has one', async () => {
     const app = await testServer(get(), SMPP);
+    const metrics = buildMetricsServer(app, { cacheMs: 0 });
     try {
-      const body = (await app.inject({ url: '/metrics' })).body;
+      const body = (await metrics.inject({ url: '/metrics' })).body;
       assert.match(body, /^# TYPE izvestie_messages_waiting_no_provider gauge$/m);
       assert.match(body, /^izvestie_messages_waiting_no_provider\{channel="sms"\} 0$/m);
       const email = Number(/^izvestie_messages_waiting_no_provider\{channel="email"\} (\d+)$/m.exec(body)?.[1]);
       assert.ok(email >= 3, body);
       await queue(get(), 'email', 1);
-      assert.match((await app.inject({ url: '/metrics' })).body, new RegExp(`^izvestie_messages_waiting_no_provider\\{channel="email"\\} ${email + 1}$`, 'm'));
+      assert.match((await metrics.inject({ url: '/metrics' })).body, new RegExp(`^izvestie_messages_waiting_no_provider\\{channel="email"\\} ${email + 1}$`, 'm'));
     } finally {
       await app.close();
     }

@@ -84,7 +84,7 @@ describeEachBackend('sandbox outbox page and housekeeping', (get) => {
   test('while the sandbox is on every page says that nothing is really sent, in its language', async () => {
     for (const url of ['/', '/?lang=en', '/dev/outbox', '/register/customer-number']) {
       const r = await app.inject({ url });
-      assert.match(r.body, /<div class="sandbox" id="sandbox-banner" role="status">/, url);
+      assert.match(r.body, /<div class="sandbox" id="sandbox-banner" role="note">/, url);
     }
     assert.match((await app.inject({ url: '/' })).body, /Тестов режим: нищо не се изпраща наистина\. Съобщенията са в <a href="\/dev\/outbox">пробната пощенска кутия<\/a>/);
     assert.match((await app.inject({ url: '/?lang=en' })).body, /Sandbox: nothing is really sent\. The messages are in the <a href="\/dev\/outbox">sandbox outbox<\/a>/);

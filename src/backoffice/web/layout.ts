@@ -75,7 +75,7 @@ ${p.head ?? ''}
 <a class="lang" href="${c.path}?${query.toString()}" lang="${other}" hreflang="${other}">${other === 'en' ? 'English' : 'Български'}</a>
 </div></header>
 <div class="wrap${p.wide ? ' wrap--wide' : ''}">
-${c.deps.config.sandbox ? html`<div class="banner banner--warning" id="sandbox-banner" role="status"><p>${c.t('Тестов режим: нищо не се изпраща наистина.', 'Sandbox: nothing is really sent.')} <a href="/dev/outbox">${c.t('Пробна пощенска кутия', 'Sandbox outbox')}</a></p></div>` : ''}
+${c.deps.config.sandbox ? html`<div class="banner banner--warning" id="sandbox-banner" role="note"><p>${c.t('Тестов режим: нищо не се изпраща наистина.', 'Sandbox: nothing is really sent.')} <a href="/dev/outbox">${c.t('Пробна пощенска кутия', 'Sandbox outbox')}</a></p></div>` : ''}
 ${staff ? nav(staff) : ''}
 <main id="main-content" tabindex="-1">
 ${errorSummary(c, errors)}

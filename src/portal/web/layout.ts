@@ -42,7 +42,7 @@ export function layout(c: PageContext, p: PageOptions): SafeHtml {
 </head>
 <body>
 <a class="skip" href="#main-content">${common.skip[c.lang]}</a>
-${c.sandbox ? html`<div class="sandbox" id="sandbox-banner" role="status"><div class="wrap">${sandboxBanner.text[c.lang]}<a href="/dev/outbox">${sandboxBanner.link[c.lang]}</a>.</div></div>` : ''}
+${c.sandbox ? html`<div class="sandbox" id="sandbox-banner" role="note"><div class="wrap">${sandboxBanner.text[c.lang]}<a href="/dev/outbox">${sandboxBanner.link[c.lang]}</a>.</div></div>` : ''}
 <header class="header"><div class="wrap">
 <a href="/">${common.service[c.lang]}</a>
 <a class="lang" href="${c.path}?lang=${other}" lang="${other}" hreflang="${other}" aria-label="${common.switchLabel[c.lang]}">${common.switchTo[c.lang]}</a>
