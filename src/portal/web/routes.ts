@@ -1,3 +1,4 @@
+import { badInputOf } from '../../http/error-handler.js';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
@@ -26,7 +27,8 @@ export function webRoutes(deps: PortalDeps): FastifyPluginAsync {
     await app.register(formbody, { bodyLimit: 16 * 1024 });
     await registerSecurityHeaders(app);
 
-    app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
+    app.setErrorHandler((raw: Error & { statusCode?: number }, req, reply) => {
+      const err = badInputOf(raw) ?? raw;
       const status = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500 ? 400 : 500;
       if (status === 500) req.log.error({ err }, 'portal page failed');
       const lang = req.cookies?.[LANG_COOKIE] === 'en' ? 'en' : 'bg';
