@@ -32,6 +32,8 @@ function accepted(check: (v: string) => unknown, message?: string) {
 export const settings = {
   PORT: { schema: port.default(3000), doc: 'HTTP port of the web server (portal, back office, API).' },
   HOST: { schema: z.string().min(1).default('127.0.0.1'), doc: 'Address to listen on; 0.0.0.0 for every interface.' },
+  METRICS_PORT: { schema: port.default(9464), doc: 'Port of GET /metrics (Prometheus), a listener apart from the public one; `izvestie start` only.' },
+  METRICS_HOST: { schema: z.string().min(1).default('127.0.0.1'), doc: 'Address the metrics listener binds to: loopback by default, since /metrics needs no key; the monitoring network\'s address to scrape it from elsewhere.' },
   PUBLIC_URL: { schema: z.url().optional(), doc: 'Base URL customers see in links (default http://localhost:PORT).' },
   DATABASE_URL: {
     schema: z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://').optional(),
@@ -189,6 +191,8 @@ export type DatabaseConfig =
 
 export interface Config {
   http: { host: string; port: number; publicUrl: string; trustProxy: false | number | string[] };
+  /** Where GET /metrics listens (never on the public port). */
+  metrics: { host: string; port: number };
   database: DatabaseConfig;
   /** Seconds to wait at start for PostgreSQL to answer; 0: fail at once. */
   databaseWaitSeconds: number;
@@ -333,6 +337,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       publicUrl,
       trustProxy: r.TRUST_PROXY,
     },
+    metrics: { host: r.METRICS_HOST, port: r.METRICS_PORT },
     database: r.DATABASE_URL
       ? { kind: 'postgres', url: r.DATABASE_URL, poolSize: r.DATABASE_POOL_SIZE }
       : { kind: 'pglite', dataDir: r.IZVESTIE_DATA_DIR },

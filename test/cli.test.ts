@@ -96,7 +96,7 @@ for (const b of backends) {
 test('start serves /healthz, logs one line with the URL, and stops cleanly on SIGTERM', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'izvestie-start-'));
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'start'], {
-    env: { ...process.env, IZVESTIE_DATA_DIR: dir, DATABASE_URL: '', PORT: '0', IZVESTIE_DEMO_CUSTOMERS: '100' },
+    env: { ...process.env, IZVESTIE_DATA_DIR: dir, DATABASE_URL: '', PORT: '0', METRICS_PORT: '0', IZVESTIE_DEMO_CUSTOMERS: '100' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

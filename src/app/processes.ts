@@ -6,6 +6,7 @@ import { purgeSessions } from '../backoffice/sessions.js';
 import { startBounceReceiver } from '../delivery/bounces.js';
 import { linkWaitingReceipts } from '../delivery/outbox/receipts.js';
 import { DunningScheduler } from '../dunning/scheduler.js';
+import { buildMetricsServer } from '../http/metrics.js';
 import { buildServer } from '../http/server.js';
 import { portalHousekeeping } from '../portal/housekeeping.js';
 import { Housekeeping, type Chore } from './housekeeping.js';
@@ -20,6 +21,8 @@ const RECEIPT_SWEEP_MS = 5 * 60_000;
 export interface Running {
   /** The HTTP port listened on (null: no web server in this process). */
   readonly port: number | null;
+  /** The port of GET /metrics (null: none in this process). */
+  readonly metricsPort: number | null;
   readonly app: FastifyInstance | null;
   stop(): Promise<void>;
 }
@@ -54,6 +57,11 @@ export function createScheduler(root: Root): DunningScheduler {
   });
 }
 
+function boundPort(app: FastifyInstance, configured: number): number {
+  const address = app.server.address();
+  return typeof address === 'object' && address ? address.port : configured;
+}
+
 /** `izvestie start`: the web server, a worker, the daily run's scheduler and the bounce receiver. */
 export async function startAll(root: Root): Promise<Running> {
   const { config } = root;
@@ -66,12 +74,14 @@ export async function startAll(root: Root): Promise<Running> {
   scheduler.start();
   const app = await buildServer(root);
   await app.listen({ host: config.http.host, port: config.http.port });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.http.port;
+  const metrics = buildMetricsServer(app);
+  await metrics.listen({ host: config.metrics.host, port: config.metrics.port });
   return {
-    port,
+    port: boundPort(app, config.http.port),
+    metricsPort: boundPort(metrics, config.metrics.port),
     app,
     async stop() {
+      await metrics.close();
       await app.close();
       await scheduler.stop();
       await bounces?.stop();
@@ -89,6 +99,7 @@ export async function startWorker(root: Root): Promise<Running & { workerId: str
   await worker.start();
   return {
     port: null,
+    metricsPort: null,
     app: null,
     workerId: worker.id,
     async stop() {

@@ -1,8 +1,9 @@
 // GET /metrics in the Prometheus text format (0.0.4): HTTP requests counted in this process, and
-// the state of the shared database read at each scrape (queue depth, messages of the last day,
-// provider answers and latency of the last 15 minutes, the last daily run). Expose it only to the
-// monitoring network: it needs no key.
-import type { FastifyInstance } from 'fastify';
+// the state of the shared database (queue depth, messages of the last day, provider answers and
+// latency of the last 15 minutes, the last daily run), read at most once every few seconds. It is
+// served on a listener of its own (METRICS_HOST, loopback by default), never on the public port:
+// it needs no key, and each fresh read runs several aggregate queries.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { queueNow, contactsNeedingAttention } from '../backoffice/reports.js';
 import { latencyBuckets, providerStats, waitingForProvider } from '../backoffice/provider-stats.js';
@@ -114,12 +115,14 @@ async function databaseMetrics(deps: AppDeps, now: Date): Promise<Metric[]> {
   ];
 }
 
-/**
- * Adds GET /metrics and the request counters. Register it on the root app before the other routes,
- * so that its hook sees every request.
- */
-export function registerMetrics(app: FastifyInstance, deps: AppDeps, now: () => Date = () => new Date()): void {
-  const requests = new Map<string, { labels: Labels; count: number; counts: number[]; sum: number }>();
+type Requests = Map<string, { labels: Labels; count: number; counts: number[]; sum: number }>;
+
+const counted = new WeakMap<FastifyInstance, { deps: AppDeps; requests: Requests }>();
+
+/** Counts the app's requests. Register it on the root app before the other routes, so that its hook sees every request. */
+export function countRequests(app: FastifyInstance, deps: AppDeps): void {
+  const requests: Requests = new Map();
+  counted.set(app, { deps, requests });
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? '(unmatched)';
     const labels = { method: req.method, route, status: String(reply.statusCode) };
@@ -133,15 +136,41 @@ export function registerMetrics(app: FastifyInstance, deps: AppDeps, now: () => 
     });
     requests.set(key, r);
   });
-  app.get('/metrics', async (_req, reply) => {
+}
+
+/**
+ * The listener of GET /metrics for an app built by buildServer: its request counters, and the
+ * database's figures kept for `cacheMs` (scrapes meanwhile, concurrent ones too, share one read).
+ */
+export function buildMetricsServer(app: FastifyInstance, opts: { cacheMs?: number; now?: () => Date } = {}): FastifyInstance {
+  const source = counted.get(app);
+  if (!source) throw new Error('buildMetricsServer needs an app whose requests are counted (countRequests)');
+  const { deps, requests } = source;
+  const { cacheMs = 5000, now = () => new Date() } = opts;
+  let cached: { at: number; metrics: Promise<Metric[]> } | undefined;
+  const fromDatabase = (): Promise<Metric[]> => {
+    const at = performance.now();
+    if (cached === undefined || at - cached.at >= cacheMs) {
+      const read = { at, metrics: databaseMetrics(deps, now()) };
+      // A failed read is not kept: the next scrape tries again.
+      read.metrics.catch(() => {
+        if (cached === read) cached = undefined;
+      });
+      cached = read;
+    }
+    return cached.metrics;
+  };
+  const server = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger });
+  server.get('/metrics', async (_req, reply) => {
     const memory = process.memoryUsage();
     const metrics: Metric[] = [
       histogram('izvestie_http_request_duration_seconds', 'HTTP requests answered by this process, by method, route and status.', [...requests.values()], REQUEST_BOUNDS),
       { name: 'process_resident_memory_bytes', help: 'Resident memory of this process.', type: 'gauge', samples: [{ value: memory.rss }] },
       { name: 'nodejs_heap_used_bytes', help: 'V8 heap in use.', type: 'gauge', samples: [{ value: memory.heapUsed }] },
       { name: 'process_uptime_seconds', help: 'Seconds since this process started.', type: 'gauge', samples: [{ value: process.uptime() }] },
-      ...(await databaseMetrics(deps, now())),
+      ...(await fromDatabase()),
     ];
     return reply.header('cache-control', 'no-store').type('text/plain; version=0.0.4; charset=utf-8').send(exposition(metrics));
   });
+  return server;
 }

@@ -8,6 +8,9 @@ import type { FastifyInstance } from 'fastify';
  * carry personal data and must not stay in shared or back/forward caches.
  */
 export async function registerSecurityHeaders(app: FastifyInstance): Promise<void> {
+  // buildServer registers them at the root, so the API, 404s and /docs get them too; the plugins'
+  // own calls are for when a plugin runs alone (tests) and must not set every header twice.
+  if (app.hasReplyDecorator('helmet')) return;
   await app.register(helmet, {
     contentSecurityPolicy: {
       useDefaults: false,

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type { Root } from '../app/root.js';
 import { trustProxyOption } from './client-ip.js';
 import { registerErrorHandler } from './error-handler.js';
-import { registerMetrics } from './metrics.js';
+import { countRequests } from './metrics.js';
+import { registerSecurityHeaders } from './security-headers.js';
 import { billingRoutes } from '../billing/routes.js';
 import { dunningRoutes } from '../dunning/routes.js';
 import { portalRoutes } from '../portal/routes.js';
@@ -13,7 +14,7 @@ import { deliveryRoutes } from '../delivery/routes.js';
 /** What the routes get: the composition root (src/app/root.ts). */
 export type AppDeps = Root;
 
-/** Builds the whole HTTP application without listening, so tests can drive it with inject(). */
+/** Builds the whole HTTP application without listening, so tests can drive it with inject(); /metrics is served apart (buildMetricsServer). */
 export async function buildServer(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
@@ -25,7 +26,9 @@ export async function buildServer(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: 1024 * 1024,
   });
   registerErrorHandler(app);
-  registerMetrics(app, deps);
+  countRequests(app, deps);
+  // At the root, so the API's answers, 404s and /docs carry them as the pages do.
+  await registerSecurityHeaders(app);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {

@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
-import { exposition } from '../../src/http/metrics.js';
+import { buildMetricsServer, exposition } from '../../src/http/metrics.js';
 import { monthList } from '../../src/backoffice/reports.js';
 import { testServer } from '../support/app.js';
 import { describeEachBackend } from '../support/db.js';
@@ -65,7 +65,7 @@ describeEachBackend('dashboard and /metrics', (get) => {
 
   test('/metrics answers in the Prometheus text format with the queue, messages, provider latency and the last run', async () => {
     await app.inject({ method: 'GET', url: '/healthz' });
-    const r = await app.inject({ method: 'GET', url: '/metrics' });
+    const r = await buildMetricsServer(app).inject({ method: 'GET', url: '/metrics' });
     assert.equal(r.statusCode, 200);
     assert.match(String(r.headers['content-type']), /^text\/plain; version=0\.0\.4/);
     const body = r.body;

@@ -153,7 +153,7 @@ describe('izvestie worker and start through a PostgreSQL restart', { skip: probl
 
   test('izvestie start answers 503 on /readyz while the database is down, and 200 again once it is back', async () => {
     const port = await freePort();
-    const web = startCliProcess(['start'], { DATABASE_URL: server.url, DATABASE_WAIT_SECONDS: '60', PORT: String(port), IZVESTIE_DEMO_DATA: 'off' });
+    const web = startCliProcess(['start'], { DATABASE_URL: server.url, DATABASE_WAIT_SECONDS: '60', PORT: String(port), METRICS_PORT: '0', IZVESTIE_DEMO_DATA: 'off' });
     const ready = async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null))?.status ?? 0;
     try {
       await until(async () => (await ready()) === 200, 60_000, `/readyz 200 at start\n${web.output()}`);
