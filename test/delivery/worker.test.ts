@@ -18,7 +18,7 @@ const permanent = () => new DeliveryError('550 5.1.1 no such user', { kind: 'per
 
 const sms = (key: string, to: string, extra: Partial<NewMessage> = {}): NewMessage => ({ businessKey: key, kind: 'overdue_reminder', channel: 'sms', recipient: to, body: 'Просрочена сметка', ...extra });
 
-describeEachBackend('delivery worker', (get, backend) => {
+describeEachBackend('delivery worker', (get) => {
   beforeEach(() => resetData(get().db));
 
   test('sends each due message once and records the attempt, the ids and the cost', async () => {
