@@ -6,6 +6,7 @@ import { maskAddress } from '../contacts/address.js';
 import { appSecret } from '../db/app-secret.js';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
+import { unstorableField } from '../http/error-handler.js';
 import { apiKeyGate } from '../http/api-key.js';
 import { html, sendHtml, type SafeHtml } from '../http/html.js';
 import { registerSecurityHeaders } from '../http/security-headers.js';
@@ -102,6 +103,9 @@ function callbackRoutes(deps: AppDeps, cfg: HttpSmsConfig, failure: FailureConte
           throw new AppError('UNAUTHORIZED', 'The callback signature or token is not valid.');
         }
         const fields = req.method === 'GET' ? req.query : callbackFields(req.headers['content-type'], rawBody);
+        // Refused here, alone: reports are stored in groups, and one the database cannot store would fail the others with it.
+        const bad = unstorableField(fields, 'body');
+        if (bad !== null) throw new AppError('BAD_REQUEST', `${bad}: contains a NUL character or invalid Unicode`, { field: bad });
         const report = parseCallback(cfg, fields);
         const ids = await reportIds(deps.database.db, report);
         if (ids.length === 0) throw new AppError('VALIDATION_FAILED', 'The status report names no message (neither our reference nor the gateway id).');

@@ -110,6 +110,21 @@ describeEachBackend('HTTP SMS status callback route', (get) => {
     assert.equal((await messageById(get().db, id)).status, 'delivered');
   });
 
+  test('a signed report with a NUL character is refused alone with 400, and a good one at the same moment is stored', async () => {
+    const { db } = get();
+    const bad = await sentSms(4);
+    const good = await sentSms(5);
+    const [refused, stored] = await Promise.all([
+      postSignedCallback(url, { id: bad.gatewayId, idd: `izv${bad.id}`, status: 'UNDELIV', error: 'x\u0000y' }, { secret: SECRET }),
+      postSignedCallback(url, { id: good.gatewayId, idd: `izv${good.id}`, status: 'DELIVRD' }, { secret: SECRET }),
+    ]);
+    assert.equal(refused.status, 400, refused.body);
+    assert.match(refused.body, /body\.error/);
+    assert.equal(stored.status, 200, stored.body);
+    assert.equal((await messageById(db, bad.id)).status, 'sent');
+    assert.equal((await messageById(db, good.id)).status, 'delivered');
+  });
+
   test('a bad signature, another secret or an altered body is refused with 401 and records nothing', async () => {
     const { db } = get();
     const { id, gatewayId } = await sentSms(3);
