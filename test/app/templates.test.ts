@@ -73,8 +73,10 @@ test('a template saved in the back office is what a running worker sends, and th
   assert.deepEqual(texts.get('359888800801'), ['ЕНЕРГО-ТЕСТ: дължите 48,20 EUR за ток. Платете на http://localhost:3000/']);
   assert.deepEqual(texts.get('359888800802'), ['ЕНЕРГО-ТЕСТ: дължите 19,90 EUR за ток. Платете на http://localhost:3000/']);
 
-  const rows = await database.db.selectFrom('outbox_messages').select(['template_version', 'status']).where('kind', '=', 'overdue_reminder').execute();
-  assert.deepEqual(rows.map((r) => [r.template_version, r.status]), [[1, 'sent'], [1, 'sent']]);
+  // The SMSC answers before the worker's record of the send commits.
+  const rows = () => database.db.selectFrom('outbox_messages').select(['template_version', 'status']).where('kind', '=', 'overdue_reminder').execute();
+  await until(async () => (await rows()).every((r) => r.status === 'sent'), 30_000, 'both notices recorded as sent');
+  assert.deepEqual((await rows()).map((r) => [r.template_version, r.status]), [[1, 'sent'], [1, 'sent']]);
   const customerPage = await supervisor.get('/backoffice/customers/3000000801');
   assert.match(customerPage.body, />v1</);
 });
