@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql, type Kysely } from 'kysely';
@@ -49,26 +50,21 @@ describeEachBackend('SMS delivery through SMSC faults', (get) => {
     await worker.start();
   };
 
-  test('SMSC down, then back: messages wait, then each goes exactly once', async () => {
+  test('SMSC down, then back: messages wait without spending attempts, then each goes exactly once', async () => {
     const { db } = get();
     await start();
     await smsc.pause();
     smsc.dropConnections();
     await enqueueMany(db, notices('down', 10));
-    await until(async () => new Set((await attemptOutcomes(db)).map((a) => a.message_id)).size === 10, 20_000, 'a failed attempt of every message');
+    // Many poll rounds (50 ms each with quickRetries): a worker that claimed while unbound would fail them all.
+    await sleep(1500);
     assert.equal(await countSent(db), 0);
+    assert.deepEqual(await attemptOutcomes(db), [], 'nothing is claimed while the provider is down');
     await smsc.resume();
     await until(async () => (await countSent(db)) === 10, 30_000, 'every message sent after the SMSC returned');
-    // Refused while unbound means never sent: no copies at all.
     assert.deepEqual([...copies(smsc).values()], Array(10).fill(1));
     const attempts = await attemptOutcomes(db);
-    const failed = attempts.filter((a) => a.outcome !== 'accepted');
-    assert.ok(failed.length >= 10);
-    for (const a of failed) {
-      assert.equal(a.outcome, 'transient');
-      assert.match(a.error ?? '', /SMPP session .*not bound|lost its connection/);
-    }
-    assert.equal(attempts.filter((a) => a.outcome === 'accepted').length, 10);
+    assert.deepEqual(attempts.map((a) => a.outcome), Array(10).fill('accepted'));
   });
 
   test('connection lost with submits unanswered: they are resent, at most the window twice, each marked unknown', async () => {
