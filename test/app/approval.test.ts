@@ -4,10 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { testApiKey } from '../support/app.js';
 import { backends, openTestPostgres } from '../support/db.js';
 import { until } from '../support/delivery-e2e.js';
-import { cli, importCustomers, textsByDestination } from '../support/program.js';
+import { cli, importCustomers, programEnv, textsByDestination } from '../support/program.js';
 import { startSmsc } from '../support/smsc.js';
 import { startWorkerProcess } from '../support/worker-process.js';
 
@@ -18,11 +17,7 @@ test('an over-threshold run sends nothing until approved, then sends each notice
   const database = await openTestPostgres();
   const smsc = await startSmsc();
   const env = {
-    DATABASE_URL: database.url,
-    DATABASE_POOL_SIZE: '4',
-    IZVESTIE_DEMO_DATA: 'off',
-    IZVESTIE_API_KEYS: `billing:${testApiKey}`,
-    SMS_QUIET_HOURS: 'off',
+    ...programEnv(database.url),
     SMPP_URL: smsc.url,
     // No history: any run above one notice is unusual.
     RUN_APPROVAL_MIN_NOTICES: '1',

@@ -20,7 +20,7 @@ import { testApiKey } from '../support/app.js';
 import { backends, openTestPostgres } from '../support/db.js';
 import { buildDsn } from '../delivery/email/dsn-fixture.js';
 import { postSignedCallback, startHttpGateway } from '../support/http-gateway.js';
-import { cli, importCustomers } from '../support/program.js';
+import { cli, importCustomers, programEnv as baseEnv } from '../support/program.js';
 import { startSmsc } from '../support/smsc.js';
 import { startSmtpSink } from '../support/smtp-sink.js';
 import { startWorkerProcess } from '../support/worker-process.js';
@@ -34,19 +34,6 @@ const RUN_DATE = '2026-11-25';
 const FINAL_DUE = '2026-11-05';
 const REMINDER_DUE = '2026-11-20';
 const SECRET = 'gateway-callback-secret-0123';
-
-function baseEnv(url: string): Record<string, string> {
-  return {
-    DATABASE_URL: url,
-    DATABASE_POOL_SIZE: '4',
-    IZVESTIE_DEMO_DATA: 'off',
-    IZVESTIE_API_KEYS: `billing:${testApiKey}`,
-    SMS_QUIET_HOURS: 'off',
-    EMAIL_QUIET_HOURS: 'off',
-    PUBLIC_URL: 'https://izvestie.example.bg',
-    EMAIL_DOMAIN: 'izvestie.example.bg',
-  };
-}
 
 interface Row {
   id: number;

@@ -9,10 +9,9 @@ import { loadConfig } from '../../src/config.js';
 import { buildServer } from '../../src/http/server.js';
 import { silentLogger } from '../../src/log.js';
 import { seedStaff, signIn } from '../backoffice/support.js';
-import { testApiKey } from '../support/app.js';
 import { backends, openTestPostgres } from '../support/db.js';
 import { until } from '../support/delivery-e2e.js';
-import { cli, importCustomers, textsByDestination } from '../support/program.js';
+import { cli, importCustomers, programEnv, textsByDestination } from '../support/program.js';
 import { startSmsc } from '../support/smsc.js';
 import { startWorkerProcess } from '../support/worker-process.js';
 
@@ -30,11 +29,7 @@ test('a template saved in the back office is what a running worker sends, and th
   const database = await openTestPostgres();
   const smsc = await startSmsc();
   const env = {
-    DATABASE_URL: database.url,
-    DATABASE_POOL_SIZE: '4',
-    IZVESTIE_DEMO_DATA: 'off',
-    IZVESTIE_API_KEYS: `billing:${testApiKey}`,
-    SMS_QUIET_HOURS: 'off',
+    ...programEnv(database.url),
     SMPP_URL: smsc.url,
     DUNNING_RUN_AT: '23:59',
   };
@@ -70,8 +65,8 @@ test('a template saved in the back office is what a running worker sends, and th
   assert.equal(run.code, 0, run.stderr);
   await until(() => textsByDestination(smsc.submitted).size === 2, 60_000, `both SMS at the SMSC\n${worker.output()}`);
   const texts = textsByDestination(smsc.submitted);
-  assert.deepEqual(texts.get('359888800801'), ['ЕНЕРГО-ТЕСТ: дължите 48,20 EUR за ток. Платете на http://localhost:3000/']);
-  assert.deepEqual(texts.get('359888800802'), ['ЕНЕРГО-ТЕСТ: дължите 19,90 EUR за ток. Платете на http://localhost:3000/']);
+  assert.deepEqual(texts.get('359888800801'), ['ЕНЕРГО-ТЕСТ: дължите 48,20 EUR за ток. Платете на https://izvestie.example.bg/']);
+  assert.deepEqual(texts.get('359888800802'), ['ЕНЕРГО-ТЕСТ: дължите 19,90 EUR за ток. Платете на https://izvestie.example.bg/']);
 
   // The SMSC answers before the worker's record of the send commits.
   const rows = () => database.db.selectFrom('outbox_messages').select(['template_version', 'status']).where('kind', '=', 'overdue_reminder').execute();

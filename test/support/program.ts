@@ -9,6 +9,7 @@ import type { Database } from '../../src/db/open.js';
 import { decodeGsm7 } from '../../src/delivery/text/gsm7.js';
 import { decodeUcs2 } from '../../src/delivery/text/segments.js';
 import type { SubmittedSm } from './smsc.js';
+import { testApiKey } from './app.js';
 
 export interface CliResult {
   code: number | null;
@@ -86,4 +87,18 @@ export function textsByDestination(submitted: readonly SubmittedSm[]): Map<strin
     }
   }
   return out;
+}
+
+/** What every whole-program test runs with: its database, no demo, no quiet hours, an https public URL. */
+export function programEnv(url: string): Record<string, string> {
+  return {
+    DATABASE_URL: url,
+    DATABASE_POOL_SIZE: '4',
+    IZVESTIE_DEMO_DATA: 'off',
+    IZVESTIE_API_KEYS: `billing:${testApiKey}`,
+    SMS_QUIET_HOURS: 'off',
+    EMAIL_QUIET_HOURS: 'off',
+    PUBLIC_URL: 'https://izvestie.example.bg',
+    EMAIL_DOMAIN: 'izvestie.example.bg',
+  };
 }
