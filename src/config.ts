@@ -144,6 +144,10 @@ export const settings = {
   BACKOFFICE_SIGNIN_USER_BACKOFF_SECONDS: { schema: z.coerce.number().int().min(0).max(86_400).default(60), doc: 'After BACKOFFICE_LOCKOUT_FAILURES failures from any addresses, the account refuses every sign-in for this long: it slows guesses spread over many addresses, yet nobody can keep the rightful user out.' },
   BACKOFFICE_SIGNIN_ADDRESS_FAILURES: { schema: z.coerce.number().int().min(1).max(100_000).default(10), doc: 'Failed staff sign-ins from one client address (any user names) before that address gets 429 for BACKOFFICE_SIGNIN_ADDRESS_MINUTES (against password spraying). Counted in the database, across every web process.' },
   BACKOFFICE_SIGNIN_ADDRESS_MINUTES: { schema: z.coerce.number().int().min(1).max(1440).default(15), doc: 'The window of BACKOFFICE_SIGNIN_ADDRESS_FAILURES, and how long an address over it waits.' },
+  BRAND_NAME: { schema: z.string().trim().min(1).max(120).default('Пример Енерджи АД'), doc: "The utility's name as customers know it: portal, back office, emails, letters ({{utility_name}} in templates). The default is a fictional demo utility." },
+  BRAND_SHORT_NAME: { schema: z.string().trim().min(1).max(20).default('PRIMER'), doc: "The utility's short name at the start of every SMS ({{utility_short}}); Latin letters keep an SMS in GSM-7." },
+  BRAND_PHONE: { schema: z.string().trim().min(3).max(40).default('0700 10 010'), doc: 'Customer-centre phone shown in notices and on the portal ({{utility_phone}}).' },
+  BRAND_WEBSITE: { schema: z.url().default('https://primer-energy.example.bg'), doc: "The utility's website ({{utility_website}})." },
   RUN_APPROVAL_FACTOR: { schema: z.coerce.number().min(1).max(1000).default(3), doc: 'A daily run that creates more than this many times the usual notices (the median per day of the last 20 days with runs) holds them until a supervisor decides.' },
   RUN_APPROVAL_MIN_NOTICES: { schema: z.coerce.number().int().min(0).max(10_000_000).default(1000), doc: 'Runs of up to this many notices never wait for approval.' },
   DUNNING_RUN_AT: { schema: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day HH:MM').default('10:00'), doc: 'When the daily dunning run starts, Europe/Sofia time.' },
@@ -189,6 +193,13 @@ export type DatabaseConfig =
   | { kind: 'pglite'; dataDir: string }
   | { kind: 'postgres'; url: string; poolSize: number };
 
+export interface BrandSettings {
+  name: string;
+  shortName: string;
+  phone: string;
+  website: string;
+}
+
 export interface Config {
   http: { host: string; port: number; publicUrl: string; trustProxy: false | number | string[] };
   /** Where GET /metrics listens (never on the public port). */
@@ -219,6 +230,8 @@ export interface Config {
   backoffice: BackofficeSettings;
   /** The daily dunning run: Sofia time of day, and whether only on working days. */
   dunning: { runAt: string; workingDaysOnly: boolean };
+  /** The utility's own name, short name, phone and website (template variables, page headers). */
+  brand: BrandSettings;
   /** Printed letters: the sender's name and address lines. */
   letters: { sender: { name: string; addressLines: string[] } };
 }
@@ -393,6 +406,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       runApproval: { factor: r.RUN_APPROVAL_FACTOR, minNotices: r.RUN_APPROVAL_MIN_NOTICES },
     },
     dunning: { runAt: r.DUNNING_RUN_AT, workingDaysOnly: r.DUNNING_WORKING_DAYS_ONLY },
+    brand: { name: r.BRAND_NAME, shortName: r.BRAND_SHORT_NAME, phone: r.BRAND_PHONE, website: r.BRAND_WEBSITE },
     letters: { sender: { name: r.LETTER_SENDER[0] ?? '', addressLines: r.LETTER_SENDER.slice(1) } },
   };
   return deepFreeze(config);

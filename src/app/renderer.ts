@@ -2,11 +2,14 @@ import type { Renderer } from '../delivery/outbox/message.js';
 import { templateRenderer, type TemplateSource } from '../delivery/render.js';
 import { noticeRenderer } from '../dunning/render.js';
 import { isNoticeKind } from '../dunning/policy.js';
+import type { SiteVars } from '../delivery/text/site-variables.js';
 
 export interface RendererOptions {
   publicUrl: string;
   /** The one-click unsubscribe link of an email subscription, shown in email notices. */
   unsubscribeUrl: (emailSubscriptionId: number) => string;
+  /** The utility's own template variables (src/app/site-vars.ts); default: the demo utility's. */
+  siteVars?: SiteVars;
 }
 
 /**
@@ -15,7 +18,7 @@ export interface RendererOptions {
  * letters export, the daily run's SMS estimate and the editor's preview all render through this.
  */
 export function messageRenderer(templates: TemplateSource, o: RendererOptions): Renderer {
-  const notices = noticeRenderer(o.publicUrl, { templates, unsubscribeUrl: o.unsubscribeUrl });
-  const others = templateRenderer(templates);
+  const notices = noticeRenderer(o.publicUrl, { templates, unsubscribeUrl: o.unsubscribeUrl, siteVars: o.siteVars });
+  const others = templateRenderer(templates, o.siteVars);
   return (kind, channel, lang, payload) => (isNoticeKind(kind) ? notices : others)(kind, channel, lang, payload);
 }

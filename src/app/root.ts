@@ -15,6 +15,7 @@ import type { Logger } from '../log.js';
 import { templateCache, type TemplateCache } from '../backoffice/templates-store.js';
 import { verificationCodeGuard } from '../portal/code-guard.js';
 import { messageRenderer } from './renderer.js';
+import { siteVars } from './site-vars.js';
 
 export interface Root {
   readonly config: Config;
@@ -38,7 +39,7 @@ export interface Root {
 export async function assemble(config: Config, logger: Logger, database: Database): Promise<Root> {
   const secret = await appSecret(database, 'unsubscribe');
   const unsubscribeUrl = (id: number) => `${config.http.publicUrl}/u/${unsubscribeToken(secret, id)}`;
-  const options = { publicUrl: config.http.publicUrl, unsubscribeUrl };
+  const options = { publicUrl: config.http.publicUrl, unsubscribeUrl, siteVars: siteVars(config) };
   const templates = templateCache(database.db);
   await templates.refresh();
   const render = messageRenderer(templates.source, options);

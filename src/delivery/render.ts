@@ -1,6 +1,7 @@
 import type { Renderer } from './outbox/message.js';
 import { defaultTemplates, type Lang, type MessageType, type TemplateSet } from './text/default-templates.js';
 import { renderTemplate, type TemplateVars } from './text/render.js';
+import { DEMO_SITE_VARS, type SiteVars } from './text/site-variables.js';
 
 /** The texts of a message type in one language, and which version they are (0: the shipped default). */
 export interface Template {
@@ -25,11 +26,11 @@ export function templateVars(payload: Record<string, unknown>): TemplateVars {
 }
 
 /** Renders a message for a channel right before sending (and for a fallback channel). */
-export function templateRenderer(templates: TemplateSource = shippedTemplates): Renderer {
+export function templateRenderer(templates: TemplateSource = shippedTemplates, siteVars: SiteVars = DEMO_SITE_VARS): Renderer {
   return (kind, channel, lang, payload) => {
     const t = templates(kind as MessageType, lang) ?? templates(kind as MessageType, 'bg');
     if (!t) throw new Error(`no template for message kind ${kind}`);
-    const vars = templateVars(payload);
+    const vars = { ...siteVars, ...templateVars(payload) };
     const { set, version } = t;
     if (channel === 'sms') return { body: renderTemplate(set.sms, vars), templateVersion: version };
     if (channel === 'email') {

@@ -6,6 +6,7 @@ import { shippedTemplates, templateVars, type Template, type TemplateSource } fr
 import type { Lang } from '../delivery/text/default-templates.js';
 import { formatMoney } from '../delivery/text/money.js';
 import { formatDateBg, maskCustomerNumber, renderTemplate, type TemplateVars } from '../delivery/text/render.js';
+import { DEMO_SITE_VARS, type SiteVars } from '../delivery/text/site-variables.js';
 import { isNoticeKind } from './policy.js';
 
 /** What a notice's payload holds (written by the run's INSERT ... SELECT). */
@@ -36,6 +37,8 @@ export interface NoticeRendererOptions {
   payUrl?: string;
   /** The unsubscribe link an email notice shows for the customer's email subscription (RFC 8058 link). */
   unsubscribeUrl?: (emailSubscriptionId: number) => string;
+  /** The utility's own values (name, phone, ...); default: the demo utility's. */
+  siteVars?: SiteVars;
 }
 
 function variables(p: NoticePayload, lang: Lang, payUrl: string, unsubscribeUrl: string): TemplateVars {
@@ -59,15 +62,16 @@ export function noticeRenderer(publicUrl: string, o: NoticeRendererOptions = {})
   const base = publicUrl.replace(/\/$/, '');
   const templates = o.templates ?? shippedTemplates;
   const payUrl = o.payUrl ?? `${base}/`;
+  const site = o.siteVars ?? DEMO_SITE_VARS;
   return (kind, channel, lang, payload) => {
     if (!isNoticeKind(kind)) throw new Error(`not a notice kind: ${kind}`);
     const t = templates(kind, lang);
     if (!t) throw new Error(`no template for ${kind} (${lang})`);
     // Written by someone else with its variables ready (payload.vars or plain fields): use them as given.
-    if (typeof payload.total_eur_minor !== 'number') return renderSet(t, channel, templateVars(payload));
+    if (typeof payload.total_eur_minor !== 'number') return renderSet(t, channel, { ...site, ...templateVars(payload) });
     const p = payload as unknown as NoticePayload;
     const unsubscribe = typeof p.email_subscription_id === 'number' && o.unsubscribeUrl ? o.unsubscribeUrl(p.email_subscription_id) : `${base}/manage/unsubscribe`;
-    return renderSet(t, channel, variables(p, lang, payUrl, unsubscribe));
+    return renderSet(t, channel, { ...site, ...variables(p, lang, payUrl, unsubscribe) });
   };
 }
 

@@ -1,4 +1,5 @@
 import { escapeHtml } from './render.js';
+import { SITE_VARIABLES } from './site-variables.js';
 
 export type MessageType =
   | 'overdue_reminder'
@@ -36,6 +37,10 @@ const CONFIRMATION_VARIABLES = ['channel_bg', 'channel_en', 'address_masked', 'm
 
 /** The placeholders a template of this type may use on this channel (the contract for saving templates). */
 export function templateVariables(type: MessageType, channel: TemplateChannel): readonly string[] {
+  return [...SITE_VARIABLES, ...ownVariables(type, channel)];
+}
+
+function ownVariables(type: MessageType, channel: TemplateChannel): readonly string[] {
   switch (type) {
     case 'overdue_reminder':
     case 'overdue_second':
