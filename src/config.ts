@@ -5,6 +5,10 @@ import { z } from 'zod';
 import { httpSmsConfigSchema, type HttpSmsConfig } from './delivery/http-sms/config.js';
 import { sourceAddress } from './delivery/smpp/submit-sm.js';
 import { parseSmppUrl } from './delivery/smpp/url.js';
+import { legacySmsProviders, parseSmsProviders, SmsProvidersError, type SmsFailoverSettings, type SmsProviderSettings } from './delivery/sms-providers/settings.js';
+import { DEFAULT_LOGO_FILE, readLogo, type Logo } from './brand/logo.js';
+import { textColourOn } from './brand/colour.js';
+import { frameablePublicUrl, parseFrameAncestors } from './http/frame.js';
 
 // Every setting, with its environment variable, default and meaning. The README table is generated
 // from the same list (npm run docs:config), so the two cannot drift apart.
@@ -90,7 +94,18 @@ export const settings = {
     schema: z.coerce.number().int().min(1).max(10_000).optional(),
     doc: 'SMS one worker process has under way at once, from the attempt recorded to its outcome recorded (default 4 × SMPP_WINDOW). A worker killed at any moment leaves at most this many that may go twice.',
   },
-  SMPP_RATE: { schema: z.coerce.number().min(0.1).max(100_000).default(100), doc: 'SMS parts per second per worker process (SMSCs take about 100-150/s per bind).' },
+  SMPP_RATE: {
+    schema: z.coerce.number().min(0.1).max(100_000).default(100),
+    doc: 'SMS parts (submit_sm PDUs, so a 3-part message counts 3) per second: per worker process, or for all of them together with SMPP_RATE_SCOPE=shared (SMSCs take about 100-150/s per bind).',
+  },
+  SMPP_RATE_SCOPE: {
+    schema: z.enum(['process', 'shared']).default('process'),
+    doc: 'process: each worker process paces itself at SMPP_RATE. shared: all worker processes bound with the same system_id to the same SMSC share SMPP_RATE through PostgreSQL (for several `izvestie worker` on one bind).',
+  },
+  SMPP_REASSEMBLY_SECONDS: {
+    schema: z.coerce.number().int().min(1).max(600).default(60),
+    doc: 'A part of a concatenated SMS refused for now (ESME_RTHROTTLED, ESME_RMSGQFUL) is sent again alone, same reference and part number, for up to this long after the message started: keep it within the handsets\' reassembly time.',
+  },
   SMPP_RECEIPT_TZ: { schema: z.string().superRefine(accepted((tz) => new Intl.DateTimeFormat('en', { timeZone: tz }), 'must be an IANA time zone like Europe/Sofia')).default('UTC'), doc: 'Time zone of the SMSC clock in delivery receipts.' },
   HTTP_SMS_URL: { schema: z.url().optional(), doc: 'HTTP SMS gateway endpoint (used when SMPP_URL is unset).', secret },
   HTTP_SMS_OPTIONS: {
@@ -109,6 +124,15 @@ export const settings = {
     secret,
   },
   HTTP_SMS_RATE: { schema: z.coerce.number().min(0.1).max(100_000).default(50), doc: 'HTTP SMS requests per second per worker process.' },
+  SMS_PROVIDERS: {
+    schema: z.string().optional(),
+    doc: 'Several SMS providers in priority order, as a JSON array (instead of SMPP_URL / HTTP_SMS_URL): each {name, type: "smpp" or "http", url, rate, inFlight, prefixes}, SMPP entries with sourceAddr, window, receiptTimeZone, HTTP entries with the HTTP_SMS_OPTIONS fields. New messages go to the first healthy one; prefixes (digits after +359, like "88") prefer a provider for those numbers. See the README.',
+    secret,
+  },
+  SMS_FAILOVER_FAILURE_RATE: { schema: z.coerce.number().min(0.01).max(1).default(0.5), doc: 'A provider whose failed sends exceed this share over SMS_FAILOVER_WINDOW_SECONDS is taken out of the rotation (with several SMS providers; binds lost and timeouts take it out at once).' },
+  SMS_FAILOVER_WINDOW_SECONDS: { schema: z.coerce.number().int().min(5).max(3600).default(60), doc: 'The window over which a provider\'s failure rate is measured.' },
+  SMS_FAILOVER_MIN_SAMPLES: { schema: z.coerce.number().int().min(1).max(100_000).default(20), doc: 'Sends in the window before a failure rate counts.' },
+  SMS_FAILOVER_RECOVERY_SECONDS: { schema: z.coerce.number().min(1).max(3600).default(30), doc: 'An unhealthy provider takes traffic again after its background probes (bind, or a request to the gateway) have succeeded this long.' },
   SMTP_URL: { schema: z.string().regex(/^smtps?:\/\//, 'must look like smtp://user:pass@host:port').optional(), doc: 'SMTP server for email (pooled); PUBLIC_URL must then be https:// (one-click unsubscribe links). Unset: emails wait for a provider (see IZVESTIE_SANDBOX).', secret },
   SMTP_FROM: { schema: z.string().min(3).default('"Известия за ток" <izvestia@localhost>'), doc: 'From header of notices.' },
   SMTP_POOL_SIZE: { schema: z.coerce.number().int().min(1).max(100).default(5), doc: 'SMTP connections per worker process.' },
@@ -126,6 +150,7 @@ export const settings = {
   SMS_QUIET_HOURS: { schema: hours.default('09:00-20:00'), doc: 'When SMS may be sent, Europe/Sofia time; outside it they wait. off: any time.' },
   EMAIL_QUIET_HOURS: { schema: hours.default('off'), doc: 'When email may be sent (as SMS_QUIET_HOURS).' },
   SMS_PRICE_PER_SEGMENT: { schema: z.string().regex(/^\d+(\.\d{1,4})?$/, 'must be an amount in euro like 0.05').default('0.05'), doc: 'Price of one SMS part in euro, for cost estimates.' },
+  SMS_PART_BUDGET: { schema: z.coerce.number().int().min(1).max(10).default(1), doc: 'SMS parts a template may take at worst (longest values); the template editor refuses more unless a supervisor raises the budget of that template.' },
   DELIVERY_LEASE_SECONDS: { schema: z.coerce.number().int().min(5).max(3600).default(120), doc: 'A claimed message is taken over by another worker after this long.' },
   DELIVERY_MAX_RETRY_HOURS: { schema: z.coerce.number().min(0.01).max(168).default(6), doc: 'Transient failures are retried this long; then the next channel takes over.' },
   DELIVERY_HARD_FAILURES: { schema: z.coerce.number().int().min(1).max(100).default(3), doc: 'Permanent failures before a contact is flagged for attention.' },
@@ -148,6 +173,38 @@ export const settings = {
   BRAND_SHORT_NAME: { schema: z.string().trim().min(1).max(20).default('PRIMER'), doc: "The utility's short name at the start of every SMS ({{utility_short}}); Latin letters keep an SMS in GSM-7." },
   BRAND_PHONE: { schema: z.string().trim().min(3).max(40).default('0700 10 010'), doc: 'Customer-centre phone shown in notices and on the portal ({{utility_phone}}).' },
   BRAND_WEBSITE: { schema: z.url().default('https://primer-energy.example.bg'), doc: "The utility's website ({{utility_website}})." },
+  BRAND_LOGO_FILE: { schema: z.string().min(1).optional(), doc: "The utility's logo: a PNG, JPEG or SVG file (at most 512 KB), read once at start and served at /brand/logo for the portal, back office and emails; letters print PNG and JPEG logos only. PNG is best: many mail programs do not show SVG. Unset: the fictional demo utility's logo (assets/brand/logo.png)." },
+  BRAND_COLOUR: { schema: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #0b5cad').default('#0b5cad'), doc: "The utility's primary colour (#rrggbb): portal header and buttons, back-office header, email buttons and links ({{brand_colour}}), letterhead. The text on it is white or black, whichever contrasts more ({{brand_text_colour}})." },
+  PORTAL_FRAME_ANCESTORS: {
+    schema: z
+      .string()
+      .default('')
+      .transform((s, ctx) => {
+        try {
+          return parseFrameAncestors(s);
+        } catch (e) {
+          ctx.addIssue({ code: 'custom', message: (e as Error).message });
+          return z.NEVER;
+        }
+      }),
+    doc: "Origins (space- or comma-separated, like https://www.example.bg) whose pages may embed the portal's registration pages in an iframe; empty: none may (the back office never). When set, PUBLIC_URL must be https (or http://localhost) and the portal's cookies become SameSite=None; Secure; Partitioned. See the README's \"Embedding the registration\".",
+  },
+  NOTICE_CUSTOMER_NUMBER: { schema: z.enum(['masked', 'whole']).default('masked'), doc: 'How notices show the customer number ({{customer_no}}): masked (******7890, safe on a lock screen) or whole.' },
+  PAY_URL_TEMPLATE: {
+    schema: z.string().trim().max(300).refine((v) => v === '' || /^https?:\/\/\S+$/.test(v), 'must be empty or an http(s) URL').default(''),
+    doc: "The utility's or its payment provider's payment page for one notice ({{pay_url}}), with {customer_number}, {amount} (123.45, euro) and {invoice} (the oldest overdue invoice) filled in, URL-encoded, e.g. https://pay.example.bg/?c={customer_number}&a={amount}. Empty: {{pay_url}} is a short per-notice link to the portal's payment page (/p/...).",
+  },
+  PAY_ONLINE_URL: { schema: z.string().trim().max(300).refine((v) => v === '' || /^https?:\/\/\S+$/.test(v), 'must be empty or an http(s) URL').default('https://primer-energy.example.bg/plashtane'), doc: 'Where customers pay online by card ({{pay_online_url}}); shown on the payment page and in notices. Empty: no online payment offered.' },
+  PAY_BANK_NAME: { schema: z.string().trim().max(120).default('Примерна банка АД'), doc: "The bank of the utility's account for transfers ({{pay_bank_name}})." },
+  PAY_BANK_IBAN: { schema: z.string().trim().max(42).refine((v) => v === '' || /^[A-Z]{2}\d{2}[A-Z0-9 ]{10,40}$/.test(v), 'must be empty or an IBAN').default('BG80 BNBG 9661 1020 3456 78'), doc: "The utility's IBAN for bank transfers ({{pay_bank_iban}}); the customer number is the payment reference. Empty: bank transfer not offered." },
+  PAY_BPAY_CODE: { schema: z.string().trim().max(20).refine((v) => v === '' || /^[0-9A-Za-z-]+$/.test(v), 'must be empty or a merchant code (letters, digits)').default('71234'), doc: "The utility's merchant code for payment at an ATM (bPay) ({{pay_bpay_code}}); {{pay_code}} shows it with the whole customer number. Empty: not offered." },
+  PAY_CASH_DESKS: { schema: z.string().trim().max(200).default('Easypay, Fastpay'), doc: "Cash-desk networks where the bill can be paid with the customer number ({{pay_cash_desks}}), besides the utility's own customer centres. Empty: only the customer centres." },
+  PAY_SETTLEMENT_WORKING_DAYS: { schema: z.coerce.number().int().min(0).max(10).default(2), doc: 'Working days a payment by bank or at a cash desk takes to reach the utility ({{pay_settlement_days}}); notices say so.' },
+  NOTICE_SUSPENSION_FEE_EUR: { schema: z.string().trim().regex(/^\d{1,6}(\.\d{1,2})?$/, 'must be an amount in euro such as 15.34').default('15.34'), doc: 'What suspending the supply for non-payment costs the customer, in euro ({{suspension_fee}}), as the general terms say (Energy Act art. 38б).' },
+  NOTICE_RESTORATION_FEE_EUR: { schema: z.string().trim().regex(/^\d{1,6}(\.\d{1,2})?$/, 'must be an amount in euro such as 15.34').default('15.34'), doc: 'What restoring the supply after payment costs, in euro ({{restoration_fee}}).' },
+  NOTICE_COMPLAINTS_URL: { schema: z.url().default('https://primer-energy.example.bg/zhalbi'), doc: 'Where customers file a complaint or dispute a bill online ({{complaints_url}}); notices say that an open complaint stops disconnection.' },
+  NOTICE_SUPPORT_URL: { schema: z.url().default('https://primer-energy.example.bg/podkrepa'), doc: 'Where customers in a difficult situation ask for a payment plan or vulnerable-customer protection ({{support_url}}).' },
+  PAY_PAGE_IP_REQUESTS_PER_HOUR: { schema: z.coerce.number().int().min(1).max(100_000).default(60), doc: 'Views of payment pages (/p/...) from one client address (IPv6: its /48) per hour before 429: guessing links stays hopeless.' },
   RUN_APPROVAL_FACTOR: { schema: z.coerce.number().min(1).max(1000).default(3), doc: 'A daily run that creates more than this many times the usual notices (the median per day of the last 20 days with runs) holds them until a supervisor decides.' },
   RUN_APPROVAL_MIN_NOTICES: { schema: z.coerce.number().int().min(0).max(10_000_000).default(1000), doc: 'Runs of up to this many notices never wait for approval.' },
   DUNNING_RUN_AT: { schema: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day HH:MM').default('10:00'), doc: 'When the daily dunning run starts, Europe/Sofia time.' },
@@ -193,15 +250,43 @@ export type DatabaseConfig =
   | { kind: 'pglite'; dataDir: string }
   | { kind: 'postgres'; url: string; poolSize: number };
 
+export interface PaymentSettings {
+  customerNumber: 'masked' | 'whole';
+  /** Empty: the portal's payment page. */
+  urlTemplate: string;
+  onlineUrl: string;
+  bankName: string;
+  bankIban: string;
+  bpayCode: string;
+  cashDesks: string;
+  settlementDays: number;
+  suspensionFeeMinor: number;
+  restorationFeeMinor: number;
+  complaintsUrl: string;
+  supportUrl: string;
+  pageIpRequestsPerHour: number;
+}
+
 export interface BrandSettings {
   name: string;
   shortName: string;
   phone: string;
   website: string;
+  /** #rrggbb, and the text colour that reads on it (white or near-black). */
+  colour: string;
+  textColour: string;
+  logo: Logo;
 }
 
 export interface Config {
-  http: { host: string; port: number; publicUrl: string; trustProxy: false | number | string[] };
+  http: {
+    host: string;
+    port: number;
+    publicUrl: string;
+    trustProxy: false | number | string[];
+    /** Origins that may frame the portal's pages (PORTAL_FRAME_ANCESTORS); empty: none. */
+    frameAncestors: readonly string[];
+  };
   /** Where GET /metrics listens (never on the public port). */
   metrics: { host: string; port: number };
   database: DatabaseConfig;
@@ -232,6 +317,8 @@ export interface Config {
   dunning: { runAt: string; workingDaysOnly: boolean };
   /** The utility's own name, short name, phone and website (template variables, page headers). */
   brand: BrandSettings;
+  /** How notices identify the customer and say how to pay (template variables, the payment page). */
+  payment: PaymentSettings;
   /** Printed letters: the sender's name and address lines. */
   letters: { sender: { name: string; addressLines: string[] } };
 }
@@ -252,10 +339,19 @@ export interface DeliverySettings {
   smpp: { url: string; sourceAddr: string; window: number; inFlight: number; rate: number; receiptTimeZone: string } | null;
   /** `options` is the gateway's whole configuration, validated (its url included). */
   httpSms: { url: string; options: HttpSmsConfig; rate: number } | null;
+  /** Every SMS provider in priority order: SMS_PROVIDERS, or the one of SMPP_URL / HTTP_SMS_URL. */
+  smsProviders: SmsProviderSettings[];
+  smsFailover: SmsFailoverSettings;
+  /** Pacing of submit_sm (SMS parts) for every SMPP bind: per process or shared through PostgreSQL. */
+  smppRateScope: 'process' | 'shared';
+  /** How long a refused part of a concatenated SMS is retried alone. */
+  smppReassemblyMs: number;
   smtp: { url: string; from: string; poolSize: number; inFlight: number; rate: number; domain: string; bounceDomain: string | null; bounceSmtpPort: number | null; dkim: DkimSettings | null } | null;
   smsWindow: { from: string; to: string } | null;
   emailWindow: { from: string; to: string } | null;
   smsPricePerSegmentMinor: number;
+  /** SMS_PART_BUDGET: parts an SMS template may take at worst unless its own budget is raised. */
+  smsPartBudget: number;
   leaseSeconds: number;
   maxRetryAgeMs: number;
   hardFailureThreshold: number;
@@ -306,6 +402,27 @@ function httpSmsGateway(r: Raw): HttpSmsConfig {
   throw new ConfigError('HTTP_SMS_OPTIONS', `${field ? `${field}: ` : ''}${problem}`);
 }
 
+/** SMS_PROVIDERS, or SMPP_URL / HTTP_SMS_URL as a list of one; never both. */
+function smsProviderList(r: Raw): SmsProviderSettings[] {
+  if (r.SMS_PROVIDERS === undefined) {
+    const smpp = r.SMPP_URL ? { url: r.SMPP_URL, sourceAddr: r.SMPP_SOURCE_ADDR, window: r.SMPP_WINDOW, inFlight: r.SMPP_IN_FLIGHT ?? 4 * r.SMPP_WINDOW, rate: r.SMPP_RATE, receiptTimeZone: r.SMPP_RECEIPT_TZ } : null;
+    return legacySmsProviders({ smpp, httpSms: !smpp && r.HTTP_SMS_URL ? { url: r.HTTP_SMS_URL, options: httpSmsGateway(r), rate: r.HTTP_SMS_RATE } : null });
+  }
+  if (r.SMPP_URL || r.HTTP_SMS_URL) throw new ConfigError('SMS_PROVIDERS', 'set either SMS_PROVIDERS or SMPP_URL / HTTP_SMS_URL, not both');
+  try {
+    return parseSmsProviders(r.SMS_PROVIDERS);
+  } catch (e) {
+    if (e instanceof SmsProvidersError) throw new ConfigError('SMS_PROVIDERS', e.message.replace(/^SMS_PROVIDERS/, '').replace(/^[:.]\s*/, '') || e.message);
+    throw e;
+  }
+}
+
+/** The HTTP gateway of SMS_PROVIDERS, for its status callback route. */
+function listedHttpSms(list: readonly SmsProviderSettings[]): DeliverySettings['httpSms'] {
+  const p = list.find((x) => x.type === 'http');
+  return p?.type === 'http' ? { url: p.url, options: p.options, rate: p.rate } : null;
+}
+
 function dkim(r: Raw): DkimSettings | null {
   const given = [r.DKIM_DOMAIN, r.DKIM_SELECTOR, r.DKIM_PRIVATE_KEY_FILE];
   if (given.every((v) => v === undefined)) return null;
@@ -326,6 +443,14 @@ function dkim(r: Raw): DkimSettings | null {
   return { domain: r.DKIM_DOMAIN, selector: r.DKIM_SELECTOR, keyFile: r.DKIM_PRIVATE_KEY_FILE, privateKey };
 }
 
+function logo(file: string | undefined): Logo {
+  try {
+    return readLogo(file ?? DEFAULT_LOGO_FILE);
+  } catch (e) {
+    throw new ConfigError('BRAND_LOGO_FILE', (e as Error).message);
+  }
+}
+
 function deepFreeze<T>(o: T): T {
   if (o && typeof o === 'object') {
     for (const v of Object.values(o)) deepFreeze(v);
@@ -343,12 +468,18 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (r.SMTP_URL && !publicUrl.startsWith('https://')) {
     throw new ConfigError('PUBLIC_URL', `must be an https:// URL when SMTP_URL is set (one-click unsubscribe links, RFC 8058); it is ${publicUrl}`);
   }
+  // A framed portal's cookies are third-party cookies, which browsers keep only when Secure.
+  if (r.PORTAL_FRAME_ANCESTORS.length > 0 && !frameablePublicUrl(publicUrl)) {
+    throw new ConfigError('PUBLIC_URL', `must be an https:// URL when PORTAL_FRAME_ANCESTORS is set (cookies inside a frame must be Secure); it is ${publicUrl}`);
+  }
+  const smsProviders = smsProviderList(r);
   const config: Config = {
     http: {
       host: r.HOST,
       port: r.PORT,
       publicUrl,
       trustProxy: r.TRUST_PROXY,
+      frameAncestors: r.PORTAL_FRAME_ANCESTORS,
     },
     metrics: { host: r.METRICS_HOST, port: r.METRICS_PORT },
     database: r.DATABASE_URL
@@ -362,7 +493,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logFormat: r.LOG_FORMAT,
     delivery: {
       smpp: r.SMPP_URL ? { url: r.SMPP_URL, sourceAddr: r.SMPP_SOURCE_ADDR, window: r.SMPP_WINDOW, inFlight: r.SMPP_IN_FLIGHT ?? 4 * r.SMPP_WINDOW, rate: r.SMPP_RATE, receiptTimeZone: r.SMPP_RECEIPT_TZ } : null,
-      httpSms: r.HTTP_SMS_URL && !r.SMPP_URL ? { url: r.HTTP_SMS_URL, options: httpSmsGateway(r), rate: r.HTTP_SMS_RATE } : null,
+      httpSms: r.HTTP_SMS_URL && !r.SMPP_URL ? { url: r.HTTP_SMS_URL, options: httpSmsGateway(r), rate: r.HTTP_SMS_RATE } : listedHttpSms(smsProviders),
+      smsProviders,
+      smppRateScope: r.SMPP_RATE_SCOPE,
+      smppReassemblyMs: r.SMPP_REASSEMBLY_SECONDS * 1000,
+      smsFailover: { failureRate: r.SMS_FAILOVER_FAILURE_RATE, windowMs: r.SMS_FAILOVER_WINDOW_SECONDS * 1000, minSamples: r.SMS_FAILOVER_MIN_SAMPLES, recoveryMs: r.SMS_FAILOVER_RECOVERY_SECONDS * 1000 },
       smtp: r.SMTP_URL
         ? {
             url: r.SMTP_URL,
@@ -379,13 +514,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       smsWindow: window(r.SMS_QUIET_HOURS),
       emailWindow: window(r.EMAIL_QUIET_HOURS),
       smsPricePerSegmentMinor: Math.round(Number(r.SMS_PRICE_PER_SEGMENT) * 100),
+      smsPartBudget: r.SMS_PART_BUDGET,
       leaseSeconds: r.DELIVERY_LEASE_SECONDS,
       maxRetryAgeMs: r.DELIVERY_MAX_RETRY_HOURS * 3_600_000,
       hardFailureThreshold: r.DELIVERY_HARD_FAILURES,
     },
     // Only the demo (no provider at all) is sandboxed by itself: with one real provider, a sandboxed
     // second channel would publish its messages, login codes included, on /dev/outbox.
-    sandbox: r.IZVESTIE_SANDBOX === 'on' || (r.IZVESTIE_SANDBOX === 'auto' && !r.SMPP_URL && !r.HTTP_SMS_URL && !r.SMTP_URL),
+    sandbox: r.IZVESTIE_SANDBOX === 'on' || (r.IZVESTIE_SANDBOX === 'auto' && !r.SMPP_URL && !r.HTTP_SMS_URL && !r.SMS_PROVIDERS && !r.SMTP_URL),
     portal: {
       contactMaxCustomers: r.PORTAL_CONTACT_MAX_CUSTOMERS,
       smsCodesPerHour: r.PORTAL_SMS_CODES_PER_HOUR,
@@ -406,7 +542,30 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       runApproval: { factor: r.RUN_APPROVAL_FACTOR, minNotices: r.RUN_APPROVAL_MIN_NOTICES },
     },
     dunning: { runAt: r.DUNNING_RUN_AT, workingDaysOnly: r.DUNNING_WORKING_DAYS_ONLY },
-    brand: { name: r.BRAND_NAME, shortName: r.BRAND_SHORT_NAME, phone: r.BRAND_PHONE, website: r.BRAND_WEBSITE },
+    brand: {
+      name: r.BRAND_NAME,
+      shortName: r.BRAND_SHORT_NAME,
+      phone: r.BRAND_PHONE,
+      website: r.BRAND_WEBSITE,
+      colour: r.BRAND_COLOUR.toLowerCase(),
+      textColour: textColourOn(r.BRAND_COLOUR),
+      logo: logo(r.BRAND_LOGO_FILE),
+    },
+    payment: {
+      customerNumber: r.NOTICE_CUSTOMER_NUMBER,
+      urlTemplate: r.PAY_URL_TEMPLATE,
+      onlineUrl: r.PAY_ONLINE_URL,
+      bankName: r.PAY_BANK_NAME,
+      bankIban: r.PAY_BANK_IBAN,
+      bpayCode: r.PAY_BPAY_CODE,
+      cashDesks: r.PAY_CASH_DESKS,
+      settlementDays: r.PAY_SETTLEMENT_WORKING_DAYS,
+      suspensionFeeMinor: Math.round(Number(r.NOTICE_SUSPENSION_FEE_EUR) * 100),
+      restorationFeeMinor: Math.round(Number(r.NOTICE_RESTORATION_FEE_EUR) * 100),
+      complaintsUrl: r.NOTICE_COMPLAINTS_URL,
+      supportUrl: r.NOTICE_SUPPORT_URL,
+      pageIpRequestsPerHour: r.PAY_PAGE_IP_REQUESTS_PER_HOUR,
+    },
     letters: { sender: { name: r.LETTER_SENDER[0] ?? '', addressLines: r.LETTER_SENDER.slice(1) } },
   };
   return deepFreeze(config);

@@ -2,13 +2,12 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/open.js';
 import type { Logger } from '../log.js';
 import { emailChannel } from './channels/email.js';
-import { httpSmsChannel } from './channels/http-sms.js';
 import { sandboxChannel } from './channels/sandbox.js';
-import { smppChannel } from './channels/smpp.js';
 import type { Channel } from './channels/types.js';
 import { defaultDeliveryConfig, type DeliveryConfig } from './config.js';
 import type { FailureContext } from './outbox/fallback.js';
 import { missingProviders } from './providers.js';
+import { smsProviderChannels } from './sms-providers/channels.js';
 
 export function deliveryConfigFrom(config: Config): DeliveryConfig {
   const d = config.delivery;
@@ -24,8 +23,8 @@ export function deliveryConfigFrom(config: Config): DeliveryConfig {
       // The worker's window bounds what is under way (and so what a killed worker may send twice); the
       // protocol's own window (submit_sm awaiting an answer, SMTP connections) is narrower. The room
       // between them keeps the provider busy while attempts and outcomes wait for their commit.
-      ...(d.smpp ? { smpp: { ratePerSecond: d.smpp.rate, window: d.smpp.inFlight } } : {}),
-      ...(d.httpSms ? { 'http-sms': { ratePerSecond: d.httpSms.rate, window: 10 } } : {}),
+      // Each SMS provider its own rate and in-flight window (its lane's), by its name.
+      ...Object.fromEntries(d.smsProviders.map((p) => [p.name, { ratePerSecond: p.rate, window: p.inFlight }])),
       ...(d.smtp ? { smtp: { ratePerSecond: d.smtp.rate, window: d.smtp.inFlight } } : {}),
     },
   };
@@ -44,27 +43,17 @@ export function buildChannels(config: Config, database: Database, logger: Logger
     return [sandboxChannel('sms'), sandboxChannel('email')];
   }
   const channels: Channel[] = [];
-  if (d.smpp) {
+  // Every SMS provider in priority order, each its own lane; new messages go to the first healthy one.
+  if (d.smsProviders.length > 0) {
     channels.push(
-      smppChannel({
-        name: 'smpp',
-        url: d.smpp.url,
-        sourceAddr: d.smpp.sourceAddr,
-        window: d.smpp.window,
-        responseTimeoutMs: 10_000,
-        enquireLinkMs: 30_000,
-        // Capped low: an SMSC back after an outage is found within seconds, not after a minute's back-off.
-        reconnectMinMs: 1000,
-        reconnectMaxMs: 5000,
-        receiptTimeZone: d.smpp.receiptTimeZone,
-        readyTimeoutMs: 5000,
+      ...smsProviderChannels(d.smsProviders, {
         db: database.db,
         failure,
         logger,
+        callbackUrl: `${config.http.publicUrl}/api/v1/delivery/http-sms/callback`,
+        failover: d.smsFailover,
       }),
     );
-  } else if (d.httpSms) {
-    channels.push(httpSmsChannel(d.httpSms.options, { name: 'http-sms', callbackUrl: `${config.http.publicUrl}/api/v1/delivery/http-sms/callback` }));
   }
   if (d.smtp) {
     channels.push(

@@ -14,6 +14,13 @@ export interface SmscBehaviour {
   /** Every n-th submit_sm, counted from when this was set, is answered ESME_RTHROTTLED; 0 = never. */
   throttleEvery: number;
   throttleAll: boolean;
+  /**
+   * Refuse part `seq` of every concatenated message the first `times` times it arrives (Infinity:
+   * always), as an SMSC whose per-second budget runs out in the middle of a message; null = never.
+   */
+  throttlePart: { seq: number; times: number } | null;
+  /** The status of throttleEvery, throttleAll and throttlePart refusals (ESME_RMSGQFUL is 0x14). */
+  throttleStatus: number;
   /** When non-zero, every submit_sm is answered with this command_status. */
   failStatus: number;
   /**
@@ -59,6 +66,18 @@ export interface SubmittedSm {
   /** '' when refused. */
   messageId: string;
   commandStatus: number;
+  /** performance.now() when it was read off the wire. */
+  at: number;
+}
+
+/** What handsets would make of the accepted parts (see Smsc.reassembly). */
+export interface Reassembly {
+  /** Messages complete on each destination (a single-part SMS is complete at once). */
+  complete: Map<string, number>;
+  /** References whose parts never all arrived: what would stay on the handset as a fragment. */
+  orphans: Array<{ to: string; ref: number; total: number; seqs: number[] }>;
+  /** Parts accepted again while their reference was still open (a resend under the same reference). */
+  duplicateParts: number;
 }
 
 export interface Smsc {
@@ -84,6 +103,11 @@ export interface Smsc {
   readonly receiptAnswers: ReceiptAnswer[];
   /** Most submit_sm ever awaiting their resp at once. */
   readonly maxInFlight: number;
+  /**
+   * Reassembles the accepted submit_sm as a handset would: parts join by (sender, destination,
+   * reference, total) until all part numbers are in; then the reference is free again.
+   */
+  reassembly(): Reassembly;
   setBehaviour(b: Partial<SmscBehaviour>): void;
   /** Sends enquire_link on every bound session; resolves with how many were answered in time. */
   enquireLink(timeoutMs?: number): Promise<number>;
@@ -103,6 +127,8 @@ const DEFAULTS: SmscBehaviour = {
   respondDelayMs: 0,
   throttleEvery: 0,
   throttleAll: false,
+  throttlePart: null,
+  throttleStatus: status.ESME_RTHROTTLED,
   failStatus: 0,
   receipts: 'none',
   receiptTlv: true,
@@ -113,7 +139,32 @@ const DEFAULTS: SmscBehaviour = {
   redeliverDelayMs: 50,
 };
 
-type RawSubmit = Omit<SubmittedSm, 'messageId' | 'commandStatus'>;
+type RawSubmit = Omit<SubmittedSm, 'messageId' | 'commandStatus' | 'at'>;
+
+function reassemble(accepted: readonly SubmittedSm[]): Reassembly {
+  const complete = new Map<string, number>();
+  const open = new Map<string, { to: string; ref: number; total: number; seqs: Set<number> }>();
+  let duplicateParts = 0;
+  for (const sm of accepted) {
+    const to = sm.destination_addr;
+    if (sm.udh === undefined || sm.udh.total <= 1) {
+      complete.set(to, (complete.get(to) ?? 0) + 1);
+      continue;
+    }
+    const { ref, total, seq } = sm.udh;
+    const key = `${sm.source_addr}|${to}|${ref}|${total}`;
+    const group = open.get(key) ?? { to, ref, total, seqs: new Set<number>() };
+    open.set(key, group);
+    if (group.seqs.has(seq)) duplicateParts++;
+    group.seqs.add(seq);
+    if (group.seqs.size === total) {
+      open.delete(key);
+      complete.set(to, (complete.get(to) ?? 0) + 1);
+    }
+  }
+  const orphans = [...open.values()].map((g) => ({ to: g.to, ref: g.ref, total: g.total, seqs: [...g.seqs].sort((a, b) => a - b) }));
+  return { complete, orphans, duplicateParts };
+}
 
 // submit_sm body (SMPP 3.4, 4.4.1), read straight from the wire.
 function decodeSubmitSm(raw: Buffer): RawSubmit {
@@ -241,16 +292,30 @@ export async function startSmsc(initial: Partial<SmscBehaviour> = {}): Promise<S
     open.set(pdu.sequence_number, sm);
   }
 
+  // How often each (sender, destination, reference, part) has arrived, for throttlePart.
+  const partArrivals = new Map<string, number>();
+  function partThrottled(sm: RawSubmit): boolean {
+    const p = b.throttlePart;
+    if (p === null || sm.udh === undefined || sm.udh.seq !== p.seq) return false;
+    const key = `${sm.source_addr}|${sm.destination_addr}|${sm.udh.ref}|${sm.udh.seq}`;
+    const seen = partArrivals.get(key) ?? 0;
+    partArrivals.set(key, seen + 1);
+    return seen < p.times;
+  }
+
   function onSubmit(session: Session, pdu: PDU, raw: Buffer | undefined): void {
     if (!bound.has(session)) {
       session.send(pdu.response({ command_status: status.ESME_RINVBNDSTS }));
       return;
     }
     if (raw === undefined || raw.readUInt32BE(12) !== pdu.sequence_number) throw new Error('SMSC simulator lost track of the raw frames');
+    const at = performance.now();
     const n = ++submits;
-    const commandStatus = b.failStatus || (b.throttleAll || (b.throttleEvery > 0 && n % b.throttleEvery === 0) ? status.ESME_RTHROTTLED : 0);
+    const decoded = decodeSubmitSm(raw);
+    const throttled = b.throttleAll || (b.throttleEvery > 0 && n % b.throttleEvery === 0) || partThrottled(decoded);
+    const commandStatus = b.failStatus || (throttled ? b.throttleStatus : 0);
     const messageId = commandStatus ? '' : `${idPrefix}${(++nextId).toString(16).padStart(6, '0')}`;
-    const sm: SubmittedSm = { ...decodeSubmitSm(raw), messageId, commandStatus };
+    const sm: SubmittedSm = { ...decoded, messageId, commandStatus, at };
     received.push(sm);
     if (commandStatus) refused++;
     else submitted.push(sm);
@@ -380,8 +445,12 @@ export async function startSmsc(initial: Partial<SmscBehaviour> = {}): Promise<S
     get maxInFlight() {
       return maxInFlight;
     },
+    reassembly() {
+      return reassemble(submitted);
+    },
     setBehaviour(change) {
       if (change.throttleEvery !== undefined) submits = 0;
+      if (change.throttlePart !== undefined) partArrivals.clear();
       Object.assign(b, change);
     },
     async enquireLink(timeoutMs = 2000) {

@@ -2,7 +2,10 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import type { Logger } from '../../log.js';
 import type { FailureContext } from '../outbox/fallback.js';
+import { tokenBucket } from '../outbox/pacing.js';
 import { receiptRecorder } from '../outbox/receipts.js';
+import { sharedTokenBucket } from '../smpp/shared-rate.js';
+import { parseSmppUrl } from '../smpp/url.js';
 import { SmppSession, type SmppSessionOptions } from '../smpp/session.js';
 import { isSmppError } from '../smpp/errors.js';
 import { splitSms } from '../text/segments.js';
@@ -14,9 +17,16 @@ export function smsText(body: string, payload: Record<string, unknown>): string 
   return payload.transliterate === true ? toGsmSafe(body) : body;
 }
 
-export interface SmppChannelOptions extends Omit<SmppSessionOptions, 'onReceipt'> {
+export interface SmppChannelOptions extends Omit<SmppSessionOptions, 'onReceipt' | 'pace'> {
   name: string;
   readyTimeoutMs: number;
+  /** SMS parts (submit_sm) per second; unset: not paced by parts (the worker still paces messages). */
+  ratePerSecond?: number;
+  /**
+   * 'process': the rate is this process's own. 'shared': every process bound with the same
+   * system_id to the same SMSC shares it, through PostgreSQL (smpp_rate_buckets).
+   */
+  rateScope?: 'process' | 'shared';
   db: Kysely<DB>;
   failure: FailureContext;
   logger: Logger;
@@ -29,8 +39,16 @@ export interface SmppChannelOptions extends Omit<SmppSessionOptions, 'onReceipt'
  */
 export function smppChannel(o: SmppChannelOptions): Channel {
   const record = receiptRecorder(o.db, o.failure);
+  const { host, port, systemId } = parseSmppUrl(o.url);
+  const pace =
+    o.ratePerSecond === undefined
+      ? undefined
+      : o.rateScope === 'shared'
+        ? sharedTokenBucket(o.db, { key: `${systemId}@${host}:${port}`, ratePerSecond: o.ratePerSecond, logger: o.logger })
+        : tokenBucket(o.ratePerSecond);
   const session = new SmppSession({
     ...o,
+    ...(pace ? { pace } : {}),
     onReceipt: async (r) => {
       await record({ provider: o.name, providerMessageId: r.messageId, status: r.stat, error: r.err ?? null, raw: r.raw });
     },
@@ -49,7 +67,12 @@ export function smppChannel(o: SmppChannelOptions): Channel {
     async send(msg) {
       const split = splitSms(smsText(msg.body, msg.payload));
       try {
-        const r = await session.submit({ to: msg.recipient, parts: split.parts, dataCoding: split.dataCoding, registeredDelivery: true });
+        // The reference follows from the message, so a resend of the whole message (after a crash,
+        // or after a part could not be sent within the reassembly time) reuses it: a handset still
+        // holding parts of the earlier attempt completes the message instead of keeping a fragment.
+        // Consecutive messages get different references, as a counter would give them.
+        const reference = msg.id & 0xff;
+        const r = await session.submit({ to: msg.recipient, parts: split.parts, dataCoding: split.dataCoding, registeredDelivery: true, reference });
         return { providerMessageIds: r.messageIds, segments: split.parts.length, encoding: split.encoding, answer: `message_id ${r.messageIds.join(',')}` };
       } catch (e) {
         if (isSmppError(e)) {

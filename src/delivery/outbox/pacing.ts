@@ -28,16 +28,18 @@ export function semaphore(size: number): Semaphore {
 }
 
 export interface TokenBucket {
-  /** Resolves when the caller may start one send. */
+  /** Resolves when the caller may start one send (for SMPP: one submit_sm, that is one SMS part). */
   take(): Promise<void>;
 }
+
+export type Wait = (ms: number) => Promise<unknown>;
 
 /**
  * `ratePerSecond` tokens a second, holding at most a tenth of a second's worth (at least one), so
  * any one-second span sees at most 1.1 × the rate. Measured on the monotonic clock: pacing is
  * about real throughput, whatever clock the worker is given.
  */
-export function tokenBucket(ratePerSecond: number, clock: () => number = () => performance.now()): TokenBucket {
+export function tokenBucket(ratePerSecond: number, clock: () => number = () => performance.now(), wait: Wait = sleep): TokenBucket {
   if (!(ratePerSecond > 0)) throw new RangeError(`rate must be positive, got ${ratePerSecond}`);
   const capacity = Math.max(1, ratePerSecond / 10);
   let tokens = capacity;
@@ -54,7 +56,7 @@ export function tokenBucket(ratePerSecond: number, clock: () => number = () => p
       const turn = queue.then(async () => {
         refill();
         if (tokens < 1) {
-          await sleep(Math.ceil(((1 - tokens) * 1000) / ratePerSecond));
+          await wait(Math.ceil(((1 - tokens) * 1000) / ratePerSecond));
           refill();
         }
         tokens = Math.max(0, tokens - 1);

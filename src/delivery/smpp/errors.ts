@@ -6,8 +6,12 @@ export const status = {
   ESME_ROK: 0x00,
   ESME_RINVBNDSTS: 0x04,
   ESME_RINVPASWD: 0x0e,
+  ESME_RMSGQFUL: 0x14,
   ESME_RTHROTTLED: 0x58,
 } as const;
+
+// Refusals that only say "not now": the same submit_sm is expected to pass a moment later.
+const TEMPORARY = new Set<number>([status.ESME_RTHROTTLED, status.ESME_RMSGQFUL]);
 
 // Statuses that say the request itself is wrong: sending it again cannot succeed. Everything not
 // listed (including statuses unknown to us) is treated as transient, so a message is never given
@@ -76,4 +80,13 @@ function hex(commandStatus: number): string {
 /** The error for a response with a non-zero command_status: the SMSC answered, so it refused. */
 export function statusError(command: string, commandStatus: number): SmppError {
   return new SmppError(`${command} refused with command_status ${hex(commandStatus)}`, statusKind(commandStatus), 'rejected', commandStatus);
+}
+
+/**
+ * The SMSC refused for now (throttled, queue full), or the part was never written (not bound):
+ * nothing of it reached the SMSC, and the same PDU may be sent again shortly.
+ */
+export function refusedForNow(e: unknown): boolean {
+  if (!isSmppError(e) || e.outcome !== 'rejected' || e.kind !== 'transient') return false;
+  return e.commandStatus === undefined || TEMPORARY.has(e.commandStatus);
 }

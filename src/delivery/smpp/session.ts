@@ -5,8 +5,10 @@ import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import smpp from 'smpp';
 import type { PDU, Session as Wire } from 'smpp';
+import type { TokenBucket } from '../outbox/pacing.js';
 import { backoffDelay } from './backoff.js';
 import { SmppError, isSmppError, status, statusError } from './errors.js';
+import { submitParts } from './multipart.js';
 import { receiptParser } from './receipt.js';
 import type { Receipt } from './receipt.js';
 import { sourceAddress, submitSmFields } from './submit-sm.js';
@@ -48,6 +50,17 @@ export interface SmppSessionOptions {
    * it rejects, the receipt is refused with ESME_RX_T_APPN, so the SMSC sends it again later.
    */
   onReceipt: (r: Receipt) => Promise<void>;
+  /**
+   * One token is taken for each submit_sm (one SMS part, a retried part included) right before it
+   * is written: SMSCs count PDUs, so a 3-part message costs three. Unset: not paced here.
+   */
+  pace?: TokenBucket;
+  /**
+   * A part of a concatenated message refused for now is sent again alone (same reference, same
+   * part number) until this long after the message started: within the handsets' reassembly time.
+   * Default 60 s.
+   */
+  reassemblyMs?: number;
   logger?: SmppLogger;
 }
 
@@ -83,6 +96,7 @@ const INTERFACE_VERSION_34 = 0x34;
 // one, longer while the refusals continue.
 const THROTTLE_MIN_MS = 50;
 const THROTTLE_MAX_MS = 2000;
+const REASSEMBLY_MS = 60_000;
 
 const quiet: LogFn = () => undefined;
 const silent: SmppLogger = { info: quiet, warn: quiet, error: quiet, debug: quiet };
@@ -173,47 +187,30 @@ export class SmppSession extends EventEmitter<SmppSessionEvents> {
 
   /**
    * Sends one submit_sm per part and resolves with every part's message_id. While unbound it
-   * rejects at once (transient, nothing sent): await ready() first. A failed message whose other
+   * rejects at once (transient, nothing sent): await ready() first. A part of a concatenated
+   * message refused for now is sent again alone (see multipart.ts). A failed message whose other
    * parts were accepted, or whose answer was lost, rejects with outcome 'unknown'.
    */
   async submit(msg: SmsToSend): Promise<{ messageIds: string[] }> {
-    const parts = submitSmFields(msg, this.source, msg.parts.length > 1 ? this.nextRef() : 0);
-    // Settled into values at once: a part may fail while a later one still waits for a slot, and
-    // a rejection nobody handles yet would crash the process.
-    const sent: Array<Promise<{ id: string } | { error: unknown }>> = [];
-    let failure: unknown;
-    for (const fields of parts) {
-      try {
-        if (this.state !== 'bound') throw notBound(this.state === 'connecting' ? 'is not bound' : `is ${this.state}`);
-        await this.window.acquire();
-      } catch (e) {
-        failure ??= e;
-        break;
-      }
-      if (failure !== undefined) {
-        this.window.release(); // an earlier part failed while this one waited: the rest is useless
-        break;
-      }
-      sent.push(
-        this.sendPart(fields).then(
-          (id) => ({ id }),
-          (error: unknown) => {
-            failure ??= error;
-            return { error };
-          },
-        ),
-      );
-    }
-    const results = await Promise.all(sent);
-    const messageIds = results.flatMap((r) => ('id' in r ? [r.id] : []));
-    if (failure === undefined) return { messageIds };
-    const error = isSmppError(failure) ? failure : new SmppError(String(failure), 'transient', 'unknown');
-    const unknown = results.some((r) => 'error' in r && isSmppError(r.error) && r.error.outcome === 'unknown');
-    if (error.outcome === 'rejected' && (messageIds.length > 0 || unknown)) {
-      const message = `${error.message} (${messageIds.length} of ${parts.length} parts accepted)`;
-      throw new SmppError(message, error.kind, 'unknown', error.commandStatus);
-    }
-    throw error;
+    const parts = submitSmFields(msg, this.source, msg.parts.length > 1 ? (msg.reference ?? this.nextRef()) : 0);
+    return await submitParts(
+      parts,
+      {
+        slot: async () => {
+          if (this.state !== 'bound') throw notBound(this.state === 'connecting' ? 'is not bound' : `is ${this.state}`);
+          await this.window.acquire();
+        },
+        release: () => this.window.release(),
+        send: (fields) => this.sendPart(fields),
+        ready: (ms) => this.ready(ms),
+      },
+      {
+        reassemblyMs: this.opts.reassemblyMs ?? REASSEMBLY_MS,
+        minDelayMs: THROTTLE_MIN_MS,
+        maxDelayMs: THROTTLE_MAX_MS,
+        onRetry: (r) => this.log.debug({ to: msg.to, seq: r.seq, of: parts.length, attempt: r.attempt, retryInMs: r.delayMs, err: r.error.message }, 'SMPP part refused for now; sending it again alone'),
+      },
+    );
   }
 
   /** Stops accepting, waits (up to timeoutMs) for answers to what is in flight, unbinds, closes. */
@@ -319,6 +316,9 @@ export class SmppSession extends EventEmitter<SmppSessionEvents> {
     try {
       const wait = this.throttledUntil - Date.now();
       if (wait > 0) await sleep(wait);
+      // Taken with the window slot held and right before the write, so the PDUs on the wire are
+      // what the bucket allows (a token taken earlier could be spent in a burst later).
+      if (this.opts.pace) await this.opts.pace.take();
       if (this.state !== 'bound' || this.conn === null) throw notBound(`is ${this.state === 'connecting' ? 'not bound' : this.state}`);
       const resp = await this.request(this.conn, 'submit_sm', fields);
       this.throttleStreak = 0;

@@ -8,6 +8,12 @@ export interface SmsToSend {
   /** 0: GSM-7 default alphabet, 8: UCS-2. */
   dataCoding: 0 | 8;
   registeredDelivery?: boolean;
+  /**
+   * Concatenation reference (0-255) of a multi-part message; default: the session's next one. The
+   * same message sent again under the same reference lets a handset holding some of its parts
+   * from an earlier attempt complete it instead of keeping a fragment.
+   */
+  reference?: number;
 }
 
 export interface SourceAddress {

@@ -161,14 +161,30 @@ describe('SmppSession against the SMSC simulator', { timeout: 30_000 }, () => {
     assert.equal(smsc.submitted.length, 0);
   });
 
-  it('reports outcome unknown when some parts were accepted and another refused', async () => {
+  it('sends a part throttled after its sibling was accepted again alone, same reference and number', async () => {
     await open();
-    smsc.setBehaviour({ throttleEvery: 2 }); // the first part passes, the second is throttled
+    smsc.setBehaviour({ throttleEvery: 2 }); // the first part passes, the second is throttled once
+    const { messageIds } = await session.submit({ to: TO, parts: [Buffer.from('a'), Buffer.from('b')], dataCoding: 0, reference: 77 });
+    assert.deepEqual(messageIds, smsc.submitted.map((s) => s.messageId));
+    const wire = smsc.received.slice(-3).map((s) => [s.payload.toString(), s.udh?.ref, s.udh?.seq, s.commandStatus]);
+    assert.deepEqual(wire, [
+      ['a', 77, 1, 0],
+      ['b', 77, 2, 0x58],
+      ['b', 77, 2, 0],
+    ]);
+  });
+
+  it('gives up on a part still refused at the end of the reassembly time: outcome unknown, the fragment said', async () => {
+    await open({ reassemblyMs: 300 });
+    smsc.setBehaviour({ throttlePart: { seq: 2, times: Infinity }, throttleStatus: 0x14 }); // ESME_RMSGQFUL
     await assert.rejects(session.submit({ to: TO, parts: [Buffer.from('a'), Buffer.from('b')], dataCoding: 0 }), (e: unknown) => {
       assert.ok(e instanceof SmppError);
-      assert.deepEqual([e.kind, e.commandStatus, e.outcome], ['transient', 0x58, 'unknown']);
+      assert.deepEqual([e.kind, e.commandStatus, e.outcome], ['transient', 0x14, 'unknown']);
+      assert.match(e.message, /1 of 2 parts accepted; the handset may show a fragment/);
       return true;
     });
+    assert.ok(smsc.refused >= 2, 'the part was tried more than once');
+    smsc.setBehaviour({ throttlePart: null, throttleStatus: 0x58 });
   });
 
   it('sends no further part once one failed, even one already waiting for a slot', async () => {
