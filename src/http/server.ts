@@ -10,6 +10,7 @@ import { dunningRoutes } from '../dunning/routes.js';
 import { portalRoutes } from '../portal/routes.js';
 import { backofficeRoutes } from '../backoffice/routes.js';
 import { deliveryRoutes } from '../delivery/routes.js';
+import { brandRoutes } from '../brand/routes.js';
 
 /** What the routes get: the composition root (src/app/root.ts). */
 export type AppDeps = Root;
@@ -45,5 +46,6 @@ export async function buildServer(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(portalRoutes(deps));
   await app.register(backofficeRoutes(deps));
   await app.register(deliveryRoutes(deps));
+  await app.register(brandRoutes(deps.config.brand));
   return app;
 }

@@ -4,6 +4,7 @@ import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { html, sendHtml } from '../../http/html.js';
 import { registerSecurityHeaders } from '../../http/security-headers.js';
+import { allowFraming } from '../../http/frame.js';
 import type { PortalDeps } from '../deps.js';
 import { codePages } from './code-pages.js';
 import { devOutboxPage } from './dev-outbox.js';
@@ -26,6 +27,8 @@ export function webRoutes(deps: PortalDeps): FastifyPluginAsync {
     await app.register(cookie);
     await app.register(formbody, { bodyLimit: 16 * 1024 });
     await registerSecurityHeaders(app);
+    // The utility's own site may embed these pages (PORTAL_FRAME_ANCESTORS); the API and the back office never.
+    allowFraming(app, deps.config.http.frameAncestors);
 
     app.setErrorHandler((raw: Error & { statusCode?: number }, req, reply) => {
       const err = badInputOf(raw) ?? raw;

@@ -16,6 +16,19 @@ export const SESSION_COOKIE = '__Host-izvestie';
 export const LANG_COOKIE = '__Host-izvestie-lang';
 
 const sessionCookie: CookieSerializeOptions = { path: '/', secure: true, httpOnly: true, sameSite: 'strict' };
+// When the utility's site frames the portal (PORTAL_FRAME_ANCESTORS), the cookies are the frame's
+// third-party cookies: a SameSite cookie is withheld there, and Partitioned (CHIPS) keeps it in
+// browsers that block unpartitioned third-party cookies. The CSRF token still guards every POST.
+const framedCookie: CookieSerializeOptions = { path: '/', secure: true, httpOnly: true, sameSite: 'none', partitioned: true };
+
+function cookieOf(deps: PortalDeps): CookieSerializeOptions {
+  return deps.config.http.frameAncestors.length > 0 ? framedCookie : sessionCookie;
+}
+
+// The language follows a link from another site (lax) unless framed, where only None works.
+function langCookieOf(deps: PortalDeps): CookieSerializeOptions {
+  return deps.config.http.frameAncestors.length > 0 ? framedCookie : { ...sessionCookie, sameSite: 'lax' };
+}
 
 /** One web request of the portal: its language, client IP and flow (if the browser has one). */
 export interface Web {
@@ -33,7 +46,7 @@ export async function webOf(req: FastifyRequest, reply: FastifyReply, deps: Port
   let lang: Lang = cookieLang === 'en' ? 'en' : 'bg';
   if (asked === 'bg' || asked === 'en') {
     lang = asked;
-    reply.setCookie(LANG_COOKIE, lang, { ...sessionCookie, sameSite: 'lax', maxAge: 365 * 86_400 });
+    reply.setCookie(LANG_COOKIE, lang, { ...langCookieOf(deps), maxAge: 365 * 86_400 });
   }
   const token = req.cookies[SESSION_COOKIE];
   const flow = token ? await loadFlow(deps.db, token, deps.now()) : null;
@@ -48,7 +61,7 @@ export async function webOf(req: FastifyRequest, reply: FastifyReply, deps: Port
 export async function ensureFlow(web: Web): Promise<Flow> {
   if (web.flow) return web.flow;
   const { token, flow } = await createFlow(web.deps.db, { lang: web.lang, csrf: newCsrfToken() }, web.deps.now());
-  web.reply.setCookie(SESSION_COOKIE, token, sessionCookie);
+  web.reply.setCookie(SESSION_COOKIE, token, cookieOf(web.deps));
   web.flow = flow;
   return flow;
 }
