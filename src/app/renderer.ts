@@ -1,7 +1,8 @@
 import type { Renderer } from '../delivery/outbox/message.js';
 import { templateRenderer, type TemplateSource } from '../delivery/render.js';
-import { noticeRenderer } from '../dunning/render.js';
+import { noticeRenderer, type NoticePaymentOptions } from '../dunning/render.js';
 import { isNoticeKind } from '../dunning/policy.js';
+import { isLifecycleKind, lifecycleRenderer } from '../dunning/lifecycle/render.js';
 import type { SiteVars } from '../delivery/text/site-variables.js';
 
 export interface RendererOptions {
@@ -10,6 +11,8 @@ export interface RendererOptions {
   unsubscribeUrl: (emailSubscriptionId: number) => string;
   /** The utility's own template variables (src/app/site-vars.ts); default: the demo utility's. */
   siteVars?: SiteVars;
+  /** How notices show the customer number and say how to pay (config.payment); default: the demo utility's. */
+  payment?: NoticePaymentOptions;
 }
 
 /**
@@ -18,7 +21,8 @@ export interface RendererOptions {
  * letters export, the daily run's SMS estimate and the editor's preview all render through this.
  */
 export function messageRenderer(templates: TemplateSource, o: RendererOptions): Renderer {
-  const notices = noticeRenderer(o.publicUrl, { templates, unsubscribeUrl: o.unsubscribeUrl, siteVars: o.siteVars });
+  const notices = noticeRenderer(o.publicUrl, { templates, unsubscribeUrl: o.unsubscribeUrl, siteVars: o.siteVars, payment: o.payment });
   const others = templateRenderer(templates, o.siteVars);
-  return (kind, channel, lang, payload) => (isNoticeKind(kind) ? notices : others)(kind, channel, lang, payload);
+  const lifecycle = lifecycleRenderer({ publicUrl: o.publicUrl, templates, unsubscribeUrl: o.unsubscribeUrl, siteVars: o.siteVars });
+  return (kind, channel, lang, payload) => (isNoticeKind(kind) ? notices : isLifecycleKind(kind) ? lifecycle : others)(kind, channel, lang, payload);
 }

@@ -11,6 +11,7 @@ import type { Renderer } from '../delivery/outbox/message.js';
 import type { TemplateSource } from '../delivery/render.js';
 import { unsubscribeToken } from '../delivery/unsubscribe-token.js';
 import { noticeGuards } from '../dunning/stop-notices.js';
+import { lifecycleGuards } from '../dunning/lifecycle/guards.js';
 import type { Logger } from '../log.js';
 import { templateCache, type TemplateCache } from '../backoffice/templates-store.js';
 import { verificationCodeGuard } from '../portal/code-guard.js';
@@ -39,7 +40,7 @@ export interface Root {
 export async function assemble(config: Config, logger: Logger, database: Database): Promise<Root> {
   const secret = await appSecret(database, 'unsubscribe');
   const unsubscribeUrl = (id: number) => `${config.http.publicUrl}/u/${unsubscribeToken(secret, id)}`;
-  const options = { publicUrl: config.http.publicUrl, unsubscribeUrl, siteVars: siteVars(config) };
+  const options = { publicUrl: config.http.publicUrl, unsubscribeUrl, siteVars: siteVars(config), payment: config.payment };
   const templates = templateCache(database.db);
   await templates.refresh();
   const render = messageRenderer(templates.source, options);
@@ -51,7 +52,7 @@ export async function assemble(config: Config, logger: Logger, database: Databas
     render,
     unsubscribeUrl,
     renderWith: (source: TemplateSource) => messageRenderer(source, options),
-    guards: Object.freeze({ ...noticeGuards, verification_code: verificationCodeGuard }),
+    guards: Object.freeze({ ...noticeGuards, ...lifecycleGuards, verification_code: verificationCodeGuard }),
     failure: Object.freeze({ render, hardFailureThreshold: config.delivery.hardFailureThreshold }),
   });
 }

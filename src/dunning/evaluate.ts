@@ -16,6 +16,9 @@ export interface EvaluatedCustomer {
   total: number;
   /** The overdue invoices, oldest first. */
   invoices: string[];
+  /** Due date and what is still open (euro cents) of each of those invoices, in the same order. */
+  invoice_due_dates: string[];
+  invoice_open: number[];
   any_bgn: boolean;
   stage: string;
   ord: number;
@@ -91,7 +94,9 @@ export function evaluation(o: EvaluationOptions): RawBuilder<EvaluatedCustomer> 
     ),
     od AS (
       SELECT i.customer_number, min(i.due_date) AS oldest_due, sum(i.open)::bigint AS total,
-             array_agg(i.invoice_number ORDER BY i.due_date, i.invoice_number) AS invoices, bool_or(i.currency = 'BGN') AS any_bgn
+             array_agg(i.invoice_number ORDER BY i.due_date, i.invoice_number) AS invoices,
+             array_agg(i.due_date ORDER BY i.due_date, i.invoice_number) AS invoice_due_dates,
+             array_agg(i.open ORDER BY i.due_date, i.invoice_number) AS invoice_open, bool_or(i.currency = 'BGN') AS any_bgn
         FROM (${openInvoices(plan.date, asOf)}) i
        GROUP BY i.customer_number
       HAVING min(i.due_date) <= ${first}::date
@@ -102,7 +107,7 @@ export function evaluation(o: EvaluationOptions): RawBuilder<EvaluatedCustomer> 
     )
     SELECT od.customer_number, c.customer_class, c.name,
            concat_ws(E'\n', c.name, CASE WHEN btrim(c.street) <> '' THEN c.street END, c.postcode || ' ' || c.town) AS address_block,
-           od.oldest_due, od.total, od.invoices, od.any_bgn,
+           od.oldest_due, od.total, od.invoices, od.invoice_due_dates, od.invoice_open, od.any_bgn,
            s.stage, s.ord, s.template, s.min_eur,
            c.customer_class = ANY (string_to_array(s.classes, ',')) AS applies,
            od.total >= s.min_eur AS above_min,

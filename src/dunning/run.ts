@@ -8,9 +8,11 @@ import type { DB } from '../db/schema.js';
 import type { Renderer } from '../delivery/outbox/message.js';
 import type { ChannelType } from '../delivery/outbox/tables.js';
 import { countSms } from '../delivery/text/segments.js';
+import { PAY_REF_SQL } from '../portal/pay/link.js';
 import type { LocalDate } from './calendar/index.js';
 import { loadCalendar } from './calendar-store.js';
 import { evaluation } from './evaluate.js';
+import { enqueueDailyLifecycle, type DailyLifecycle } from './lifecycle/daily.js';
 import { currentPolicy } from './policy-store.js';
 import { planDay, type DayPlan } from './stages.js';
 import type { RunTrigger } from './tables.js';
@@ -83,6 +85,8 @@ export interface RunReport {
   stages: StageFigures[];
   /** Asked only when the run has approval settings: the usual day, and whether its notices are held. */
   approval: { usualNotices: number; held: boolean } | null;
+  /** Pre-due reminders and contact checks enqueued (policy sections preDue and contactCheck). */
+  lifecycle: DailyLifecycle;
 }
 
 const CHANNELS: ChannelType[] = ['sms', 'email', 'letter'];
@@ -120,7 +124,8 @@ async function enqueueNotices(trx: Transaction<DB>, runId: number, date: LocalDa
              template, customer_number, subscription_id, channel, recipient, lang, fallback,
              jsonb_build_object('run_id', ${runId}::bigint, 'stage', stage, 'notified_on', ${date}::date,
                'customer_number', customer_number, 'customer_name', name, 'oldest_due_date', oldest_due,
-               'invoices', to_jsonb(invoices), 'total_eur_minor', total,
+               'invoices', to_jsonb(invoices), 'invoice_due_dates', to_jsonb(invoice_due_dates), 'invoice_open_minor', to_jsonb(invoice_open),
+               'total_eur_minor', total, 'pay_ref', ${sql.raw(PAY_REF_SQL)},
                'total_bgn_minor', CASE WHEN any_bgn OR ${date}::date <= ${DUAL_DISPLAY_UNTIL}::date THEN (total * 195583 + 50000) / 100000 END,
                'min_eur_minor', min_eur, 'disconnection_date', disconnection_date, 'email_subscription_id', email_subscription_id),
              coalesce(${stamp}::timestamptz, now()), coalesce(${stamp}::timestamptz, now()), coalesce(${stamp}::timestamptz, now())
@@ -192,7 +197,7 @@ export async function runDunning(db: Kysely<DB>, o: RunOptions): Promise<RunRepo
   try {
     const skip = async (why: 'locked' | 'done'): Promise<RunReport> => {
       await trx.rollback().execute();
-      return { runId: null, date: o.date, dryRun: o.dryRun === true, skipped: why, policyVersion: 0, overdueCustomers: 0, noticesCreated: 0, disconnectionCount: 0, smsSegments: 0, smsCostMinor: 0, stages: [], approval: null };
+      return { runId: null, date: o.date, dryRun: o.dryRun === true, skipped: why, policyVersion: 0, overdueCustomers: 0, noticesCreated: 0, disconnectionCount: 0, smsSegments: 0, smsCostMinor: 0, stages: [], approval: null, lifecycle: { preDue: 0, contactChecks: 0 } };
     };
     if (!(await lock(trx, o.oncePerDay !== true))) return await skip('locked');
     if (o.oncePerDay) {
@@ -200,7 +205,8 @@ export async function runDunning(db: Kysely<DB>, o: RunOptions): Promise<RunRepo
       if (done) return await skip('done');
     }
     const policy = await currentPolicy(trx);
-    const plan = planDay(policy.policy, await loadCalendar(trx), o.date);
+    const calendar = await loadCalendar(trx);
+    const plan = planDay(policy.policy, calendar, o.date);
     const stamp = o.asOf ?? null;
     const run = await trx
       .insertInto('dunning_runs')
@@ -214,6 +220,7 @@ export async function runDunning(db: Kysely<DB>, o: RunOptions): Promise<RunRepo
       INSERT INTO dunning_listings (customer_number, oldest_due_date, listed_on, run_id)
       SELECT customer_number, oldest_due, ${o.date}::date, ${run.id}::bigint FROM dunning_plan WHERE template IS NULL AND ${WANTED}
       ON CONFLICT (customer_number, oldest_due_date) DO NOTHING`.execute(trx);
+    const lifecycle = await enqueueDailyLifecycle(trx, { policy: policy.policy, calendar, date: o.date, stamp });
     const rows = await stageFigures(trx, plan);
     const segments = await smsSegmentsByStage(trx, created, o.render);
 
@@ -260,6 +267,7 @@ export async function runDunning(db: Kysely<DB>, o: RunOptions): Promise<RunRepo
       smsCostMinor: sum((s) => s.smsCostMinor),
       stages,
       approval,
+      lifecycle,
     };
     await trx
       .updateTable('dunning_runs')

@@ -20,7 +20,7 @@ export const rules = {
 
 export interface PortalDeps {
   db: Kysely<DB>;
-  config: Pick<Config, 'http' | 'sandbox' | 'portal'>;
+  config: Pick<Config, 'http' | 'sandbox' | 'portal' | 'payment' | 'brand'>;
   logger: Logger;
   /** The clock of every rule (code expiry, locks, windows); tests move it. */
   now: () => Date;

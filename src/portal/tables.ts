@@ -34,7 +34,7 @@ export interface VerificationCodesTable {
 }
 
 export interface PortalCountersTable {
-  scope: 'customer' | 'ip_attempt' | 'ip_failure' | 'ip_code' | 'sms_budget';
+  scope: 'customer' | 'ip_attempt' | 'ip_failure' | 'ip_code' | 'sms_budget' | 'ip_pay';
   key: string;
   window_start: Timestamp;
   hits: number;

@@ -6,7 +6,7 @@ import { countSms } from '../../src/delivery/text/segments.js';
 import { saveCalendarOverride } from '../../src/dunning/calendar-store.js';
 import { placeHold, releaseHold } from '../../src/dunning/holds.js';
 import { defaultPolicy } from '../../src/dunning/policy.js';
-import { noticeRenderer } from '../../src/dunning/render.js';
+import { DEMO_PAYMENT, noticeRenderer } from '../../src/dunning/render.js';
 import { savePolicy } from '../../src/dunning/policy-store.js';
 import { addCustomer, addInvoice, notices, pay, phoneOf, render, reset, run } from './fixtures.js';
 
@@ -37,13 +37,13 @@ describeEachBackend('the daily dunning run', (get) => {
     const text = render('overdue_second', 'sms', 'bg', n?.payload ?? {}).body;
     assert.match(text, /70,00 EUR/);
     const email = render('overdue_second', 'email', 'bg', n?.payload ?? {});
-    assert.match(email.body, /I-2, I-1/);
+    assert.match(email.body, /- № I-2, падеж 26\.10\.2026, дължимо 20,00 EUR\n- № I-1, падеж 02\.11\.2026, дължимо 50,00 EUR/);
     assert.match(email.subject ?? '', /\*{6}0001/);
     assert.match(email.body, /https:\/\/izvestia\.example\.bg\/manage\/unsubscribe/);
     // What the lead wires: the one-click link of the email subscription, the payment page, edited templates.
     const subscription = await db.selectFrom('subscriptions').select('id').where('channel', '=', 'email').executeTakeFirstOrThrow();
     const edited = noticeRenderer('https://izvestia.example.bg', {
-      payUrl: 'https://plati.example.bg/p',
+      payment: { ...DEMO_PAYMENT, urlTemplate: 'https://plati.example.bg/p' },
       unsubscribeUrl: (id) => `https://izvestia.example.bg/u/${id}.sig`,
       templates: (kind, lang) => ({ set: { ...defaultTemplates[kind][lang], sms: 'Дължите {{total_eur}}: {{pay_url}}' }, version: 2 }),
     });

@@ -1,5 +1,6 @@
 import { escapeHtml } from './render.js';
 import { SITE_VARIABLES } from './site-variables.js';
+import type { SmsScript } from './sms-script.js';
 
 export type MessageType =
   | 'overdue_reminder'
@@ -9,7 +10,12 @@ export type MessageType =
   | 'subscription_confirmed'
   | 'subscription_changed'
   | 'subscription_cancelled'
-  | 'contact_changed_notice';
+  | 'contact_changed_notice'
+  // Lifecycle messages (src/dunning/lifecycle/), each turned on in the dunning policy.
+  | 'predue_reminder'
+  | 'payment_received'
+  | 'supply_restored'
+  | 'contact_check';
 
 export type Lang = 'bg' | 'en';
 
@@ -17,6 +23,8 @@ export type TemplateChannel = 'sms' | 'email' | 'letter';
 
 export interface TemplateSet {
   sms: string;
+  /** Letters the SMS goes out in (absent: 'latin', transliterated to GSM-7 so that it fits one part). */
+  smsScript?: SmsScript;
   emailSubject: string;
   emailText: string;
   emailHtml: string;
@@ -32,8 +40,20 @@ const OVERDUE_VARIABLES = [
   'invoice_numbers',
   'oldest_due_date',
   'pay_url',
+  // The customer number as NOTICE_CUSTOMER_NUMBER says (masked or whole), the bPay code ('' if none),
+  // one line an invoice, and every way to pay the utility configures (src/portal/pay/ways.ts).
+  'customer_no',
+  'pay_code',
+  'invoice_list',
+  'ways_to_pay',
 ] as const;
 const CONFIRMATION_VARIABLES = ['channel_bg', 'channel_en', 'address_masked', 'manage_url'] as const;
+const PAYMENT_VARIABLES = ['customer_name', 'customer_number_masked', 'amount_eur', 'amount_bgn_note'] as const;
+const LIFECYCLE_VARIABLES = {
+  predue_reminder: [...PAYMENT_VARIABLES, 'invoice_number', 'due_date', 'pay_url'],
+  payment_received: [...PAYMENT_VARIABLES, 'paid_on'],
+  supply_restored: [...PAYMENT_VARIABLES, 'paid_on', 'restore_hours', 'express_hours', 'express_fee_eur'],
+} as const;
 
 /** The placeholders a template of this type may use on this channel (the contract for saving templates). */
 export function templateVariables(type: MessageType, channel: TemplateChannel): readonly string[] {
@@ -53,6 +73,12 @@ function ownVariables(type: MessageType, channel: TemplateChannel): readonly str
     }
     case 'verification_code':
       return ['code', 'minutes'];
+    case 'predue_reminder':
+    case 'payment_received':
+    case 'supply_restored':
+      return [...LIFECYCLE_VARIABLES[type], ...(channel === 'email' ? ['unsubscribe_url'] : [])];
+    case 'contact_check':
+      return ['customer_number_masked', ...CONFIRMATION_VARIABLES];
     case 'subscription_confirmed':
     case 'subscription_changed':
     case 'subscription_cancelled':
@@ -78,33 +104,68 @@ const SIGNATURE: Record<Lang, string> = {
   en: 'Kind regards,\nCustomer Service',
 };
 
+// The long forms (email, letter) say what the Energy Act (art. 38б, 38з) and Directive 2019/944
+// (art. 10(11), 28a) ask a notice to say; every utility fact is a variable from its settings.
 const DETAILS: Record<Lang, string> = {
   bg:
-    'Брой неплатени фактури: {{invoice_count}}\nНомера на фактурите: {{invoice_numbers}}\n' +
-    'Обща дължима сума: {{total_eur}}{{total_bgn_note}}\nНай-ранен падеж: {{oldest_due_date}}',
+    'Дължима сума: {{total_eur}}{{total_bgn_note}}\nПадеж на най-старата неплатена фактура: {{oldest_due_date}}\n' +
+    'Неплатени фактури ({{invoice_count}}):\n{{invoice_list}}',
   en:
-    'Number of unpaid invoices: {{invoice_count}}\nInvoice numbers: {{invoice_numbers}}\n' +
-    'Total amount due: {{total_eur}}{{total_bgn_note}}\nEarliest due date: {{oldest_due_date}}',
+    'Amount due: {{total_eur}}{{total_bgn_note}}\nDue date of the oldest unpaid invoice: {{oldest_due_date}}\n' +
+    'Unpaid invoices ({{invoice_count}}):\n{{invoice_list}}',
 };
 
 // Bank and cash-desk payments reach the utility days later, so a paid customer may still be listed.
 const ALREADY_PAID: Record<Lang, string> = {
   bg:
-    'Ако вече сте платили, моля, не се съобразявайте с това известие. ' +
-    'Плащанията по банков път и на каса може да достигнат до нас няколко работни дни по-късно.',
+    'Ако вече сте платили, благодарим Ви и моля, не се съобразявайте с това известие. ' +
+    'Плащанията по банков път и на каса достигат до нас до {{pay_settlement_days}} работни дни по-късно.',
   en:
-    'If you have already paid, please disregard this notice. ' +
-    'Bank transfers and cash-desk payments can take a few working days to reach us.',
+    'If you have already paid, thank you, and please disregard this notice. ' +
+    'Payments by bank transfer or at a cash desk take up to {{pay_settlement_days}} working days to reach us.',
 };
 
 const WAYS_TO_PAY: Record<Lang, string> = {
-  bg: 'Можете да платите онлайн, по банков път или на каса.',
-  en: 'You can pay online, by bank transfer or at a cash desk.',
+  bg: 'Как да платите:\n{{ways_to_pay}}',
+  en: 'How to pay:\n{{ways_to_pay}}',
 };
 
 const PAY_ACTION: Record<Lang, { label: string; url: string }> = {
-  bg: { label: 'Платете онлайн', url: '{{pay_url}}' },
-  en: { label: 'Pay online', url: '{{pay_url}}' },
+  bg: { label: 'Платете сега', url: '{{pay_url}}' },
+  en: { label: 'Pay now', url: '{{pay_url}}' },
+};
+
+// What suspension and restoration cost (art. 38б); before the final notice no date is set yet.
+const COSTS: Record<Lang, string> = {
+  bg:
+    'При продължаващо неплащане захранването може да бъде прекъснато след последно напомняне. ' +
+    'Прекъсването струва {{suspension_fee}}, а възстановяването на захранването – {{restoration_fee}}.',
+  en:
+    'If the bills stay unpaid, the supply may be disconnected after a final reminder. ' +
+    'Disconnection costs {{suspension_fee}} and restoring the supply {{restoration_fee}}.',
+};
+
+const FINAL_COSTS: Record<Lang, string> = {
+  bg:
+    'Ако дължимата сума не бъде платена, след {{disconnection_date}} електрозахранването на обекта може да бъде прекъснато ' +
+    'съгласно общите условия на договора. Прекъсването струва {{suspension_fee}}, а възстановяването на захранването – {{restoration_fee}}.',
+  en:
+    'If the amount due is not paid, the electricity supply to the premises may be disconnected after {{disconnection_date}} ' +
+    'under the general terms of the contract. Disconnection costs {{suspension_fee}} and restoring the supply {{restoration_fee}}.',
+};
+
+// An open complaint or dispute stops disconnection (art. 28a); alternatives told in advance (art. 10(11)).
+const HELP: Record<Lang, string> = {
+  bg:
+    'Докато е открита Ваша жалба или спор за тези сметки, захранването няма да бъде прекъснато. ' +
+    'Жалба можете да подадете на {{complaints_url}}, на телефон {{utility_phone}} или в център за обслужване на клиенти.\n' +
+    'Ако сте в затруднено положение, можете да поискате разсрочено плащане или защита като уязвим клиент: {{support_url}}\n' +
+    'Център за обслужване на клиенти: {{utility_phone}}',
+  en:
+    'While a complaint or dispute of yours about these bills is open, the supply will not be disconnected. ' +
+    'You can file one at {{complaints_url}}, by phone on {{utility_phone}} or at a customer centre.\n' +
+    'If you are in a difficult situation, you can ask for a payment plan or for protection as a vulnerable customer: {{support_url}}\n' +
+    'Customer centre: {{utility_phone}}',
 };
 
 const UNSUBSCRIBE_FOOTER: Record<Lang, string> = {
@@ -130,30 +191,34 @@ const DRAFTS: Record<MessageType, Record<Lang, Draft>> = {
   overdue_reminder: {
     bg: {
       sms:
-        'Имате неплатени сметки за ток (клиентски № {{customer_number_masked}}) с падеж от {{oldest_due_date}}: ' +
-        '{{total_eur}}{{total_bgn_note}}. Платете на {{pay_url}} Ако вече сте платили, благодарим!',
-      subject: 'Напомняне за неплатени сметки – клиентски № {{customer_number_masked}}',
+        '{{utility_short}}: Неплатено по кл.№ {{customer_number_masked}}: {{total_eur}}{{total_bgn_note}}, ' +
+        'падеж {{oldest_due_date}}. Платете: {{pay_url}}',
+      subject: 'Напомняне за неплатени сметки – клиентски № {{customer_no}}',
       greeting: 'Здравейте, {{customer_name}},',
       body: [
-        'Напомняме Ви, че по клиентски № {{customer_number_masked}} има неплатени сметки за електроенергия.',
+        'Напомняме Ви, че по клиентски № {{customer_no}} има неплатени сметки за електроенергия.',
         DETAILS.bg,
         WAYS_TO_PAY.bg,
         ALREADY_PAID.bg,
+        COSTS.bg,
+        HELP.bg,
       ],
       action: PAY_ACTION.bg,
       footer: UNSUBSCRIBE_FOOTER.bg,
     },
     en: {
       sms:
-        'You have unpaid electricity bills (customer no. {{customer_number_masked}}) due since {{oldest_due_date}}: ' +
-        '{{total_eur}}{{total_bgn_note}}. Pay at {{pay_url}} If you have already paid, thank you!',
-      subject: 'Reminder of unpaid bills - customer no. {{customer_number_masked}}',
+        '{{utility_short}}: Unpaid bills, customer {{customer_number_masked}}: {{total_eur}}{{total_bgn_note}}, ' +
+        'due {{oldest_due_date}}. Pay at {{pay_url}}',
+      subject: 'Reminder of unpaid bills - customer no. {{customer_no}}',
       greeting: 'Dear {{customer_name}},',
       body: [
-        'This is a reminder that there are unpaid electricity bills for customer no. {{customer_number_masked}}.',
+        'This is a reminder that there are unpaid electricity bills for customer no. {{customer_no}}.',
         DETAILS.en,
         WAYS_TO_PAY.en,
         ALREADY_PAID.en,
+        COSTS.en,
+        HELP.en,
       ],
       action: PAY_ACTION.en,
       footer: UNSUBSCRIBE_FOOTER.en,
@@ -162,30 +227,34 @@ const DRAFTS: Record<MessageType, Record<Lang, Draft>> = {
   overdue_second: {
     bg: {
       sms:
-        'Второ напомняне: неплатени сметки, клиентски № {{customer_number_masked}}, с падеж от {{oldest_due_date}}: ' +
-        '{{total_eur}}{{total_bgn_note}}. Плащане: {{pay_url}} Ако сте платили, благодарим!',
-      subject: 'Второ напомняне за неплатени сметки – клиентски № {{customer_number_masked}}',
+        '{{utility_short}}: Второ напомняне, кл.№ {{customer_number_masked}}: {{total_eur}}{{total_bgn_note}}, ' +
+        'падеж {{oldest_due_date}}. {{pay_url}}',
+      subject: 'Второ напомняне за неплатени сметки – клиентски № {{customer_no}}',
       greeting: 'Здравейте, {{customer_name}},',
       body: [
-        'Въпреки предходното ни напомняне сметките за електроенергия по клиентски № {{customer_number_masked}} все още не са платени.',
+        'Въпреки предходното ни напомняне сметките за електроенергия по клиентски № {{customer_no}} все още не са платени. Молим Ви да ги платите възможно най-скоро.',
         DETAILS.bg,
-        'Молим Ви да ги платите възможно най-скоро. ' + WAYS_TO_PAY.bg,
+        WAYS_TO_PAY.bg,
         ALREADY_PAID.bg,
+        COSTS.bg,
+        HELP.bg,
       ],
       action: PAY_ACTION.bg,
       footer: UNSUBSCRIBE_FOOTER.bg,
     },
     en: {
       sms:
-        'Second reminder: unpaid electricity bills, customer no. {{customer_number_masked}}, due since {{oldest_due_date}}: ' +
-        '{{total_eur}}{{total_bgn_note}}. Pay at {{pay_url}} If you have already paid, thank you!',
-      subject: 'Second reminder of unpaid bills - customer no. {{customer_number_masked}}',
+        '{{utility_short}}: 2nd reminder, customer {{customer_number_masked}}: {{total_eur}}{{total_bgn_note}}, ' +
+        'due {{oldest_due_date}}. Pay at {{pay_url}}',
+      subject: 'Second reminder of unpaid bills - customer no. {{customer_no}}',
       greeting: 'Dear {{customer_name}},',
       body: [
-        'Despite our previous reminder, the electricity bills for customer no. {{customer_number_masked}} are still unpaid.',
+        'Despite our previous reminder, the electricity bills for customer no. {{customer_no}} are still unpaid. Please pay them as soon as possible.',
         DETAILS.en,
-        'Please pay them as soon as possible. ' + WAYS_TO_PAY.en,
+        WAYS_TO_PAY.en,
         ALREADY_PAID.en,
+        COSTS.en,
+        HELP.en,
       ],
       action: PAY_ACTION.en,
       footer: UNSUBSCRIBE_FOOTER.en,
@@ -194,34 +263,34 @@ const DRAFTS: Record<MessageType, Record<Lang, Draft>> = {
   overdue_final: {
     bg: {
       sms:
-        'Последно напомняне: неплатени сметки, клиентски № {{customer_number_masked}}: {{total_eur}}{{total_bgn_note}}. ' +
-        'След {{disconnection_date}} захранването може да бъде прекъснато. Плащане: {{pay_url}}',
-      subject: 'Последно напомняне преди прекъсване на захранването – клиентски № {{customer_number_masked}}',
+        '{{utility_short}}: Кл.№{{customer_number_masked}}: {{total_eur}}{{total_bgn_note}}, падеж {{oldest_due_date}}. ' +
+        'Спиране след {{disconnection_date}} {{pay_url}}',
+      subject: 'Последно напомняне: възможно прекъсване след {{disconnection_date}} – клиентски № {{customer_no}}',
       greeting: 'Здравейте, {{customer_name}},',
       body: [
-        'Въпреки предходните ни напомняния сметките за електроенергия по клиентски № {{customer_number_masked}} все още не са платени.',
+        'Въпреки предходните ни напомняния сметките за електроенергия по клиентски № {{customer_no}} все още не са платени.',
         DETAILS.bg,
-        'Ако дължимата сума не бъде платена, след {{disconnection_date}} електрозахранването на обекта може да бъде прекъснато съгласно общите условия на договора.',
-        'Ако имате подадена жалба или спор по тези сметки, или се нуждаете от съдействие за плащането, моля, свържете се с нас преди тази дата.',
+        FINAL_COSTS.bg,
         WAYS_TO_PAY.bg,
         ALREADY_PAID.bg,
+        HELP.bg,
       ],
       action: PAY_ACTION.bg,
       footer: UNSUBSCRIBE_FOOTER.bg,
     },
     en: {
       sms:
-        'Final reminder: unpaid electricity bills, customer no. {{customer_number_masked}}: {{total_eur}}{{total_bgn_note}}. ' +
-        'After {{disconnection_date}} the supply may be disconnected. Pay at {{pay_url}} If you have already paid, thank you!',
-      subject: 'Final reminder before disconnection - customer no. {{customer_number_masked}}',
+        '{{utility_short}}: Customer {{customer_number_masked}}: {{total_eur}}{{total_bgn_note}} due {{oldest_due_date}}. ' +
+        'Cutoff after {{disconnection_date}} {{pay_url}}',
+      subject: 'Final reminder: disconnection possible after {{disconnection_date}} - customer no. {{customer_no}}',
       greeting: 'Dear {{customer_name}},',
       body: [
-        'Despite our previous reminders, the electricity bills for customer no. {{customer_number_masked}} are still unpaid.',
+        'Despite our previous reminders, the electricity bills for customer no. {{customer_no}} are still unpaid.',
         DETAILS.en,
-        'If the amount due is not paid, the electricity supply to the premises may be disconnected after {{disconnection_date}} under the general terms of the contract.',
-        'If you have filed a complaint or dispute about these bills, or need help with payment, please contact us before that date.',
+        FINAL_COSTS.en,
         WAYS_TO_PAY.en,
         ALREADY_PAID.en,
+        HELP.en,
       ],
       action: PAY_ACTION.en,
       footer: UNSUBSCRIBE_FOOTER.en,
@@ -251,7 +320,7 @@ const DRAFTS: Record<MessageType, Record<Lang, Draft>> = {
   },
   subscription_confirmed: {
     bg: {
-      sms: 'Абонаментът Ви за известия за неплатени сметки е активиран ({{channel_bg}}: {{address_masked}}). Управление: {{manage_url}}',
+      sms: 'Абонаментът Ви е активиран ({{channel_bg}}: {{address_masked}}). Управление: {{manage_url}}',
       subject: 'Абонаментът Ви за известия е активиран',
       greeting: 'Здравейте,',
       body: [
@@ -262,7 +331,7 @@ const DRAFTS: Record<MessageType, Record<Lang, Draft>> = {
       action: MANAGE_ACTION.bg,
     },
     en: {
-      sms: 'Your subscription to unpaid-bill notices is active ({{channel_en}}: {{address_masked}}). Manage it at {{manage_url}}',
+      sms: 'Your notice subscription is active ({{channel_en}}: {{address_masked}}). Manage it at {{manage_url}}',
       subject: 'Your notice subscription is active',
       greeting: 'Hello,',
       body: [
@@ -275,7 +344,7 @@ const DRAFTS: Record<MessageType, Record<Lang, Draft>> = {
   },
   subscription_changed: {
     bg: {
-      sms: 'Абонаментът Ви за известия е променен ({{channel_bg}}: {{address_masked}}). Ако не сте го променили Вие, проверете на {{manage_url}}',
+      sms: 'Абонаментът Ви е променен ({{channel_bg}}: {{address_masked}}). Не сте Вие? Вижте {{manage_url}}',
       subject: 'Абонаментът Ви за известия е променен',
       greeting: 'Здравейте,',
       body: [
@@ -286,7 +355,7 @@ const DRAFTS: Record<MessageType, Record<Lang, Draft>> = {
       action: MANAGE_ACTION.bg,
     },
     en: {
-      sms: 'Your notice subscription has changed ({{channel_en}}: {{address_masked}}). If this was not you, check it at {{manage_url}}',
+      sms: 'Your subscription changed ({{channel_en}}: {{address_masked}}). Not you? Check {{manage_url}}',
       subject: 'Your notice subscription has changed',
       greeting: 'Hello,',
       body: [
@@ -299,7 +368,7 @@ const DRAFTS: Record<MessageType, Record<Lang, Draft>> = {
   },
   subscription_cancelled: {
     bg: {
-      sms: 'Абонаментът Ви за известия ({{channel_bg}}: {{address_masked}}) е прекратен. Можете да се абонирате отново на {{manage_url}}',
+      sms: 'Абонаментът Ви ({{channel_bg}}: {{address_masked}}) е прекратен. Нов абонамент: {{manage_url}}',
       subject: 'Абонаментът Ви за известия е прекратен',
       greeting: 'Здравейте,',
       body: [
@@ -310,7 +379,7 @@ const DRAFTS: Record<MessageType, Record<Lang, Draft>> = {
       action: { label: 'Абонирайте се отново', url: '{{manage_url}}' },
     },
     en: {
-      sms: 'Your notice subscription ({{channel_en}}: {{address_masked}}) has been cancelled. You can subscribe again at {{manage_url}}',
+      sms: 'Your subscription ({{channel_en}}: {{address_masked}}) is cancelled. Resubscribe at {{manage_url}}',
       subject: 'Your notice subscription has been cancelled',
       greeting: 'Hello,',
       body: [
@@ -324,7 +393,7 @@ const DRAFTS: Record<MessageType, Record<Lang, Draft>> = {
   // Goes to the previous contact, so that a hijacked subscription does not go unnoticed.
   contact_changed_notice: {
     bg: {
-      sms: 'Контактът за известия в абонамента Ви беше променен на {{address_masked}} ({{channel_bg}}). Ако не сте Вие, проверете на {{manage_url}}',
+      sms: 'Контактът Ви е сменен на {{address_masked}} ({{channel_bg}}). Не сте Вие? Вижте {{manage_url}}',
       subject: 'Променен контакт за известия',
       greeting: 'Здравейте,',
       body: [
@@ -335,7 +404,7 @@ const DRAFTS: Record<MessageType, Record<Lang, Draft>> = {
       action: { label: 'Проверете абонамента', url: '{{manage_url}}' },
     },
     en: {
-      sms: 'The contact for notices in your subscription was changed to {{address_masked}} ({{channel_en}}). If this was not you, check it at {{manage_url}}',
+      sms: 'Your notice contact changed to {{address_masked}} ({{channel_en}}). Not you? Check {{manage_url}}',
       subject: 'Contact for notices changed',
       greeting: 'Hello,',
       body: [
@@ -344,6 +413,107 @@ const DRAFTS: Record<MessageType, Record<Lang, Draft>> = {
         'If you made this change, you do not need to do anything. If you did not, please check your subscription and contact us.',
       ],
       action: { label: 'Check your subscription', url: '{{manage_url}}' },
+    },
+  },
+  // Lifecycle messages (src/dunning/lifecycle/): before a bill falls due, after a payment, after
+  // reconnection and the yearly contact check. SMS texts fit one part with the longest values.
+  predue_reminder: {
+    bg: {
+      sms: '{{utility_short}}: Сметка за ток, кл. № {{customer_number_masked}}: {{amount_eur}}, падеж {{due_date}}. Плащане: {{pay_url}}',
+      subject: 'Наближава падежът на сметката Ви за ток – клиентски № {{customer_number_masked}}',
+      greeting: 'Здравейте, {{customer_name}},',
+      body: [
+        'Напомняме Ви, че наближава падежът на сметката Ви за електроенергия по клиентски № {{customer_number_masked}}.',
+        'Фактура: {{invoice_number}}\nСума за плащане: {{amount_eur}}{{amount_bgn_note}}\nПадеж: {{due_date}}',
+        'Платете до падежа, за да избегнете напомняния за просрочие. ' + WAYS_TO_PAY.bg,
+        'Ако вече сте платили, благодарим Ви и не е необходимо да правите нищо.',
+      ],
+      action: PAY_ACTION.bg,
+      footer: UNSUBSCRIBE_FOOTER.bg,
+    },
+    en: {
+      sms: '{{utility_short}}: Electricity bill, customer no. {{customer_number_masked}}: {{amount_eur}}, due {{due_date}}. Pay at {{pay_url}}',
+      subject: 'Your electricity bill is due soon - customer no. {{customer_number_masked}}',
+      greeting: 'Dear {{customer_name}},',
+      body: [
+        'This is a reminder that your electricity bill for customer no. {{customer_number_masked}} is due soon.',
+        'Invoice: {{invoice_number}}\nAmount to pay: {{amount_eur}}{{amount_bgn_note}}\nDue date: {{due_date}}',
+        'Pay by the due date to avoid overdue reminders. ' + WAYS_TO_PAY.en,
+        'If you have already paid, thank you: you do not need to do anything.',
+      ],
+      action: PAY_ACTION.en,
+      footer: UNSUBSCRIBE_FOOTER.en,
+    },
+  },
+  payment_received: {
+    bg: {
+      sms: '{{utility_short}}: Благодарим! Получихме {{amount_eur}}{{amount_bgn_note}} по кл. № {{customer_number_masked}}. Просрочените сметки са платени.',
+      subject: 'Благодарим Ви, получихме плащането – клиентски № {{customer_number_masked}}',
+      greeting: 'Здравейте, {{customer_name}},',
+      body: [
+        'Благодарим Ви! Получихме плащане от {{amount_eur}}{{amount_bgn_note}} по клиентски № {{customer_number_masked}} на {{paid_on}}.',
+        'С него просрочените сметки, за които Ви известихме, са платени и няма да получавате повече напомняния за тях.',
+      ],
+      footer: UNSUBSCRIBE_FOOTER.bg,
+    },
+    en: {
+      sms: '{{utility_short}}: Thank you! We received {{amount_eur}}{{amount_bgn_note}} for customer no. {{customer_number_masked}}. Your overdue bills are paid.',
+      subject: 'Thank you, we received your payment - customer no. {{customer_number_masked}}',
+      greeting: 'Dear {{customer_name}},',
+      body: [
+        'Thank you! We received a payment of {{amount_eur}}{{amount_bgn_note}} for customer no. {{customer_number_masked}} on {{paid_on}}.',
+        'It pays the overdue bills we told you about, and you will get no more reminders about them.',
+      ],
+      footer: UNSUBSCRIBE_FOOTER.en,
+    },
+  },
+  supply_restored: {
+    bg: {
+      sms: '{{utility_short}}: Получихме плащането по кл. № {{customer_number_masked}}. Захранването се възстановява до {{restore_hours}} ч., експресно до {{express_hours}} ч. срещу {{express_fee_eur}}.',
+      subject: 'Плащането е получено: възстановяване на захранването – клиентски № {{customer_number_masked}}',
+      greeting: 'Здравейте, {{customer_name}},',
+      body: [
+        'Благодарим Ви! Получихме плащане от {{amount_eur}}{{amount_bgn_note}} по клиентски № {{customer_number_masked}} на {{paid_on}} и просрочените сметки са платени изцяло.',
+        'Обектът Ви е изваден от списъка за изключване. Ако захранването е било прекъснато, то ще бъде възстановено до {{restore_hours}} часа от получаване на плащането.',
+        'Ако желаете по-бързо възстановяване, можете да заявите експресно възстановяване до {{express_hours}} часа срещу такса {{express_fee_eur}} на телефон {{utility_phone}}.',
+      ],
+      footer: UNSUBSCRIBE_FOOTER.bg,
+    },
+    en: {
+      sms: '{{utility_short}}: We received your payment, customer no. {{customer_number_masked}}. Supply is restored within {{restore_hours}} h, express {{express_hours}} h for {{express_fee_eur}}.',
+      subject: 'Payment received: restoring your supply - customer no. {{customer_number_masked}}',
+      greeting: 'Dear {{customer_name}},',
+      body: [
+        'Thank you! We received a payment of {{amount_eur}}{{amount_bgn_note}} for customer no. {{customer_number_masked}} on {{paid_on}}, and the overdue bills are paid in full.',
+        'Your premises are off the disconnection list. If the supply was disconnected, it will be restored within {{restore_hours}} hours of the payment reaching us.',
+        'For a faster reconnection you can ask for express reconnection within {{express_hours}} hours, for a fee of {{express_fee_eur}}, on {{utility_phone}}.',
+      ],
+      footer: UNSUBSCRIBE_FOOTER.en,
+    },
+  },
+  // Once a year (by policy) to a contact verified long ago, so that a stale one is found before a notice is lost.
+  contact_check: {
+    bg: {
+      sms: '{{utility_short}}: Още ли е Ваш този контакт за известия за сметки за ток? Потвърдете или променете: {{manage_url}}',
+      subject: 'Още ли е актуален контактът Ви за известия? – клиентски № {{customer_number_masked}}',
+      greeting: 'Здравейте,',
+      body: [
+        'Веднъж годишно проверяваме дали контактите за известия за неплатени сметки са актуални, за да не пропуснете важно известие.',
+        SUBSCRIPTION_DETAILS.bg,
+        'Ако контактът все още е Ваш, моля, потвърдете го. Ако е променен, въведете новия. Ако не потвърдите, известията продължават да идват тук.',
+      ],
+      action: { label: 'Потвърдете или променете контакта', url: '{{manage_url}}' },
+    },
+    en: {
+      sms: '{{utility_short}}: Is this still your contact for electricity bill notices? Confirm or change it at {{manage_url}}',
+      subject: 'Is your contact for notices still up to date? - customer no. {{customer_number_masked}}',
+      greeting: 'Hello,',
+      body: [
+        'Once a year we check that the contacts for unpaid-bill notices are up to date, so that you do not miss an important notice.',
+        SUBSCRIPTION_DETAILS.en,
+        'If the contact is still yours, please confirm it. If it has changed, enter the new one. If you do not confirm, notices keep coming here.',
+      ],
+      action: { label: 'Confirm or change your contact', url: '{{manage_url}}' },
     },
   },
 };
@@ -405,4 +575,8 @@ export const defaultTemplates: Record<MessageType, Record<Lang, TemplateSet>> = 
   subscription_changed: buildType(DRAFTS.subscription_changed),
   subscription_cancelled: buildType(DRAFTS.subscription_cancelled),
   contact_changed_notice: buildType(DRAFTS.contact_changed_notice),
+  predue_reminder: buildType(DRAFTS.predue_reminder),
+  payment_received: buildType(DRAFTS.payment_received),
+  supply_restored: buildType(DRAFTS.supply_restored),
+  contact_check: buildType(DRAFTS.contact_check),
 };

@@ -14,6 +14,7 @@ import { managePages } from './manage-pages.js';
 import { registerPages } from './register-pages.js';
 import { LANG_COOKIE } from './session.js';
 import { startPage } from './start-page.js';
+import { payPage } from '../pay/page.js';
 import { portalCss } from './styles.js';
 
 const problem = {
@@ -48,5 +49,6 @@ export function webRoutes(deps: PortalDeps): FastifyPluginAsync {
     codePages(app, deps);
     managePages(app, deps);
     devOutboxPage(app, deps);
+    payPage(app, deps);
   };
 }
