@@ -15,7 +15,7 @@ export function missingProviders(config: Config): MissingProvider[] {
   if (config.sandbox) return [];
   const d = config.delivery;
   const missing: MissingProvider[] = [];
-  if (!d.smpp && !d.httpSms) missing.push({ channel: 'sms', setting: 'SMPP_URL or HTTP_SMS_URL' });
+  if (d.smsProviders.length === 0) missing.push({ channel: 'sms', setting: 'SMPP_URL or HTTP_SMS_URL' });
   if (!d.smtp) missing.push({ channel: 'email', setting: 'SMTP_URL' });
   return missing;
 }

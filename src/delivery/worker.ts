@@ -105,7 +105,8 @@ export class Worker {
     }, GROUP_VET);
     const seen = new Set<string>();
     this.lanes = o.channels.map((channel) => {
-      if (seen.has(channel.channel)) throw new Error(`more than one provider for ${channel.channel}`);
+      // Several providers of one channel share its queue only when each claims its own share (recipients()).
+      if (seen.has(channel.channel) && channel.recipients === undefined) throw new Error(`more than one provider for ${channel.channel}`);
       seen.add(channel.channel);
       const pacing = o.config.pacing[channel.name] ?? o.config.defaultPacing;
       // Claim no more than can be sent in half a lease, so held messages do not lose their lease, and
@@ -234,10 +235,12 @@ export class Worker {
     const open = window === null || withinDailyWindow(now, window.from, window.to);
     if (window !== null && !open) await deferUntilOpen(this.o.db, type, nextWindowOpen(now, window.from, window.to), now);
     if (lane.channel.available?.() === false) {
-      await this.sweep(lane, now);
+      // A provider in standby while another of its channel sends gives nothing up.
+      if (!this.lanes.some((l) => l.channel.channel === type && l.channel.available?.() !== false)) await this.sweep(lane, now);
       return false;
     }
-    const rows = await claimBatch(this.o.db, { channel: type, limit: room, workerId: this.id, now, leaseSeconds: this.o.config.leaseSeconds, urgentOnly: !open });
+    const recipients = lane.channel.recipients?.() ?? null;
+    const rows = await claimBatch(this.o.db, { channel: type, limit: room, workerId: this.id, now, leaseSeconds: this.o.config.leaseSeconds, urgentOnly: !open, recipients });
     // A message re-claimed after its lease ran out while this worker still held it: the first copy sends it.
     for (const row of rows) if (!this.heldIds.has(row.id)) this.spawn(lane, row);
     lane.dryUntil = rows.length === 0 ? performance.now() + this.o.config.pollIntervalMs * 0.9 : 0;

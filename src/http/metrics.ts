@@ -7,6 +7,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { queueNow, contactsNeedingAttention } from '../backoffice/reports.js';
 import { latencyBuckets, providerStats, waitingForProvider } from '../backoffice/provider-stats.js';
+import { smsProviderOverview } from '../delivery/sms-providers/overview.js';
 import type { AppDeps } from './server.js';
 
 type Labels = Record<string, string>;
@@ -74,6 +75,7 @@ async function databaseMetrics(deps: AppDeps, now: Date): Promise<Metric[]> {
   const waiting = await db.selectFrom('dunning_run_approvals').select((eb) => eb.fn.countAll<string>().as('n')).where('decision', 'is', null).executeTakeFirstOrThrow();
   const attention = await contactsNeedingAttention(db);
   const unprovided = await waitingForProvider(db, deps.config);
+  const sms = deps.config.sandbox ? [] : await smsProviderOverview(db, deps.config.delivery.smsProviders, now);
   const runLabels = { trigger: run?.trigger ?? 'none' };
   return [
     {
@@ -111,6 +113,28 @@ async function databaseMetrics(deps: AppDeps, now: Date): Promise<Metric[]> {
       // Both channels always, 0 when provided, so an alert on > 0 never sees its series vanish.
       samples: (['sms', 'email'] as const).map((channel) => ({ labels: { channel }, value: unprovided.find((u) => u.channel === channel)?.waiting ?? 0 })),
     },
+    {
+      name: 'izvestie_sms_provider_healthy',
+      help: 'Whether an SMS provider takes new messages, as a worker last reported (1 healthy, 0 unhealthy; absent until a worker has reported), with its place in the priority order.',
+      type: 'gauge',
+      samples: sms.flatMap((p) => (p.health === null ? [] : [{ labels: { provider: p.settings.name, order: String(p.order) }, value: p.health.healthy ? 1 : 0 }])),
+    },
+    {
+      name: 'izvestie_sms_provider_traffic_share_last_hour',
+      help: 'Share (0-1) of the SMS send attempts of the last hour that went to each SMS provider.',
+      type: 'gauge',
+      samples: sms.map((p) => ({ labels: { provider: p.settings.name }, value: p.lastHour.share })),
+    },
+    {
+      name: 'izvestie_sms_provider_attempts_today',
+      help: 'SMS send attempts finished today (Europe/Sofia) per provider, by result (accepted or failed).',
+      type: 'gauge',
+      samples: sms.flatMap((p) => [
+        { labels: { provider: p.settings.name, result: 'accepted' }, value: p.today.accepted },
+        { labels: { provider: p.settings.name, result: 'failed' }, value: p.today.attempts - p.today.accepted },
+      ]),
+    },
+    { name: 'izvestie_sms_provider_rate_limit', help: 'Configured sends per second per worker process of each SMS provider.', type: 'gauge', samples: sms.map((p) => ({ labels: { provider: p.settings.name }, value: p.settings.rate })) },
     { name: 'izvestie_contacts_needing_attention', help: 'Active contacts flagged after repeated permanent delivery failures.', type: 'gauge', samples: [{ value: attention.total }] },
   ];
 }

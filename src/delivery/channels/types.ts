@@ -31,6 +31,11 @@ export interface Channel {
    * none of its messages, so they wait without spending retries. Absent: always available.
    */
   available?(): boolean;
+  /**
+   * Which recipients its lane claims now, as E.164 LIKE patterns: when several providers of one
+   * channel share its queue (SMS failover and prefix routing). Absent or {}: every recipient.
+   */
+  recipients?(): { include?: string[]; exclude?: string[] } | null;
   start?(): Promise<void>;
   stop?(): Promise<void>;
 }

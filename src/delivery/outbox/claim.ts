@@ -13,6 +13,8 @@ export interface ClaimOptions {
   urgentOnly: boolean;
   /** Only messages first tried (or, never tried, due) at or before this: those past their retry age. */
   waitingSince?: Date;
+  /** Only recipients matching one of `include`, and none of `exclude` (LIKE patterns): a provider's share. */
+  recipients?: { include?: string[]; exclude?: string[] } | null;
 }
 
 /**
@@ -29,6 +31,8 @@ export async function claimBatch(db: Kysely<DB>, o: ClaimOptions): Promise<Outbo
       SELECT id FROM outbox_messages
       WHERE status = 'queued' AND channel = ${o.channel} AND not_before <= ${o.now} AND (urgent OR NOT ${o.urgentOnly})
         ${o.waitingSince === undefined ? sql`` : sql`AND COALESCE(first_attempt_at, not_before) <= ${o.waitingSince}`}
+        ${o.recipients?.include === undefined ? sql`` : sql`AND recipient LIKE ANY(${o.recipients.include}::text[])`}
+        ${o.recipients?.exclude === undefined || o.recipients.exclude.length === 0 ? sql`` : sql`AND NOT recipient LIKE ANY(${o.recipients.exclude}::text[])`}
       ORDER BY urgent DESC, not_before, id
       LIMIT ${o.limit}
       FOR UPDATE SKIP LOCKED
