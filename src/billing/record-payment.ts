@@ -4,6 +4,7 @@ import { AppError } from '../errors.js';
 import { FieldError } from './fields.js';
 import { insertAndAllocatePayments } from './allocate.js';
 import { cancelSettledNotices } from '../dunning/stop-notices.js';
+import { afterPayments } from '../dunning/lifecycle/after-payment.js';
 import { paymentsKind } from './kinds/payments.js';
 
 export interface RecordedPayment {
@@ -87,6 +88,7 @@ export async function recordPayment(
     );
     await insertAndAllocatePayments(client, { source: 'api', now: new Date(), idempotencyKey, requestHash: hash });
     await cancelSettledNotices(client, 'SELECT $1::text AS customer_number', [customer]);
+    await afterPayments(client);
     await client.query(`INSERT INTO audit_events (actor, action, subject, details) VALUES ($1, 'payment.recorded', $2, $3)`, [
       actor,
       `customer:${String(customer)}`,

@@ -69,4 +69,8 @@ export interface SubscriptionsTable {
   updated_at: Timestamp;
   ended_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   end_reason: ColumnType<'replaced' | 'cancelled' | 'failed' | null, 'replaced' | 'cancelled' | 'failed' | null | undefined>;
+  /** Migration 0017: a reminder before bills fall due, and the yearly contact check and its answer. */
+  predue_opt_in: Generated<boolean>;
+  contact_checked_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  contact_confirmed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }

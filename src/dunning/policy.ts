@@ -45,10 +45,69 @@ const noticeStage = z
     path: ['letterIfNoElectronicContact'],
   });
 
+// The lifecycle messages (src/dunning/lifecycle/): each section is optional, so that the versions
+// saved before they existed still parse, and off unless a supervisor turns it on.
+const electronic = z
+  .array(z.enum(['sms', 'email']))
+  .min(1)
+  .refine((a) => new Set(a).size === a.length, 'each channel once');
+
+export const PRE_DUE_AUDIENCES = ['opt_in', 'all_subscribed'] as const;
+
+const preDue = z.strictObject({
+  enabled: z.boolean(),
+  /** Sent on the working day this many working days before the due date. */
+  workingDaysBefore: z.number().int().min(1).max(20),
+  /** Customers who asked for it on their subscription, or everyone subscribed. */
+  audience: z.enum(PRE_DUE_AUDIENCES),
+  channels: electronic,
+  /** Invoices with less than this still to pay (euro cents) get no reminder. */
+  minEurMinor: minimum,
+});
+
+const paymentReceived = z.strictObject({ enabled: z.boolean(), channels: electronic });
+
+const reconnection = z
+  .strictObject({
+    enabled: z.boolean(),
+    /** Supply is restored within this many hours of the payment reaching us (ordinary reconnection). */
+    restoreWithinHours: z.number().int().min(1).max(240),
+    /** The express reconnection offered for a fee (the message always names it). */
+    expressWithinHours: z.number().int().min(1).max(240),
+    /** Up to 1,000.00 EUR, so that the SMS keeps to one part. */
+    expressFeeEurMinor: z.number().int().min(0).max(100_000),
+    channels: electronic,
+  })
+  .refine((r) => r.expressWithinHours < r.restoreWithinHours, {
+    message: 'the express reconnection must be faster than the ordinary one',
+    path: ['expressWithinHours'],
+  });
+
+const contactCheck = z.strictObject({
+  enabled: z.boolean(),
+  /** Asked of a contact last verified or confirmed this many months ago, at most once in that time. */
+  afterMonths: z.number().int().min(1).max(60),
+  /** At most this many a day, oldest first: turning the check on does not send a year's worth at once. */
+  maxPerDay: z.number().int().min(1).max(1_000_000),
+});
+
+export const LIFECYCLE_DEFAULTS = Object.freeze({
+  preDue: { enabled: false, workingDaysBefore: 3, audience: 'opt_in', channels: ['sms', 'email'], minEurMinor: 500 },
+  paymentReceived: { enabled: false, channels: ['sms', 'email'] },
+  reconnection: { enabled: false, restoreWithinHours: 24, expressWithinHours: 4, expressFeeEurMinor: 3000, channels: ['sms', 'email'] },
+  contactCheck: { enabled: false, afterMonths: 12, maxPerDay: 5000 },
+} as const);
+
+const copy = <T>(v: T): T => structuredClone(v) as T;
+
 export const policySchema = z
   .strictObject({
     stages: z.array(noticeStage).min(1).max(10),
     disconnection: z.strictObject({ afterWorkingDays: workingDays, minOverdueEurMinor: minimum, customerClasses }),
+    preDue: preDue.default(() => copy({ ...LIFECYCLE_DEFAULTS.preDue, channels: [...LIFECYCLE_DEFAULTS.preDue.channels] })),
+    paymentReceived: paymentReceived.default(() => copy({ ...LIFECYCLE_DEFAULTS.paymentReceived, channels: [...LIFECYCLE_DEFAULTS.paymentReceived.channels] })),
+    reconnection: reconnection.default(() => copy({ ...LIFECYCLE_DEFAULTS.reconnection, channels: [...LIFECYCLE_DEFAULTS.reconnection.channels] })),
+    contactCheck: contactCheck.default(() => ({ ...LIFECYCLE_DEFAULTS.contactCheck })),
   })
   .superRefine((p, ctx) => {
     const ids = new Set<string>();
@@ -110,4 +169,18 @@ export const defaultPolicy: DunningPolicy = Object.freeze({
     },
   ],
   disconnection: { afterWorkingDays: 15, minOverdueEurMinor: 500, customerClasses: ['household', 'business'] },
+  preDue: { ...LIFECYCLE_DEFAULTS.preDue, channels: [...LIFECYCLE_DEFAULTS.preDue.channels] },
+  paymentReceived: { ...LIFECYCLE_DEFAULTS.paymentReceived, channels: [...LIFECYCLE_DEFAULTS.paymentReceived.channels] },
+  reconnection: { ...LIFECYCLE_DEFAULTS.reconnection, channels: [...LIFECYCLE_DEFAULTS.reconnection.channels] },
+  contactCheck: { ...LIFECYCLE_DEFAULTS.contactCheck },
 }) as DunningPolicy;
+
+/** The four lifecycle messages turned on: what the demo installs (`izvestie demo-data`). */
+export function demoPolicy(): DunningPolicy {
+  const p = structuredClone(defaultPolicy) as DunningPolicy;
+  p.preDue.enabled = true;
+  p.paymentReceived.enabled = true;
+  p.reconnection.enabled = true;
+  p.contactCheck.enabled = true;
+  return p;
+}

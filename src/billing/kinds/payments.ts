@@ -2,6 +2,7 @@ import { amount, digits, oneOf, pattern, timestamp } from '../fields.js';
 import type { ImportKind } from '../import-kind.js';
 import { insertAndAllocatePayments } from '../allocate.js';
 import { cancelSettledNotices } from '../../dunning/stop-notices.js';
+import { afterPayments } from '../../dunning/lifecycle/after-payment.js';
 
 export const paymentChannels = ['bank', 'cash_desk', 'epay', 'easypay', 'direct_debit', 'card', 'other'] as const;
 
@@ -72,6 +73,8 @@ export const paymentsKind: ImportKind = {
     const ins = await insertAndAllocatePayments(client, { source: 'import', now });
     // Stop on payment, in the payment's own transaction: queued notices for what it settled are cancelled.
     await cancelSettledNotices(client, 'SELECT DISTINCT customer_number FROM stage');
+    // Thanks for a payment that ends an episode, supply restored, pre-due reminders no longer needed.
+    await afterPayments(client);
     const total = Number((await client.query<{ n: number }>('SELECT count(*) AS n FROM stage')).rows[0]?.n ?? 0);
     const upd = settled.rowCount ?? 0;
     return { inserted: ins, updated: upd, unchanged: total - ins - upd, skipped: 0 };

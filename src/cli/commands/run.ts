@@ -31,6 +31,7 @@ export function formatRunReport(r: RunReport): string {
     '',
     `${r.dryRun ? 'Would create' : 'Created'} ${r.noticesCreated} notice(s); SMS about ${r.smsSegments} part(s), about ${eur(r.smsCostMinor)} EUR.`,
     `Disconnection list: ${r.disconnectionCount} customer(s).`,
+    `Pre-due reminders: ${r.lifecycle.preDue}; contact checks: ${r.lifecycle.contactChecks}.`,
   );
   if (r.approval?.held) {
     lines.push(
