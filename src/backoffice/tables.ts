@@ -47,6 +47,10 @@ export interface MessageTemplatesTable {
   email_text: string;
   email_html: string;
   letter: string;
+  /** 'latin' (transliterated, GSM-7) or 'cyrillic' (UCS-2); migration 0018. */
+  sms_script: Generated<'latin' | 'cyrillic'>;
+  /** Parts the SMS's worst case may take; NULL: SMS_PART_BUDGET. */
+  sms_part_budget: number | null;
   note: string | null;
   created_by: string;
   created_at: Timestamp;

@@ -7,6 +7,9 @@ import type { DB } from '../db/schema.js';
 import { shippedTemplates, type Template, type TemplateSource } from '../delivery/render.js';
 import { defaultTemplates, templateVariables, type Lang, type MessageType, type TemplateChannel, type TemplateSet } from '../delivery/text/default-templates.js';
 import { listPlaceholders } from '../delivery/text/render.js';
+import { worstCaseSms, type WorstCase } from '../delivery/text/sms-budget.js';
+import { DEFAULT_SMS_SCRIPT, type SmsScript } from '../delivery/text/sms-script.js';
+import type { SiteVars } from '../delivery/text/site-variables.js';
 import { NOTICE_KINDS, type NoticeKind } from '../dunning/policy.js';
 import { AppError } from '../errors.js';
 
@@ -29,6 +32,8 @@ export interface TemplateVersion {
   /** 0: the shipped default. */
   version: number;
   set: TemplateSet;
+  /** Parts the SMS may take at worst, raised by a supervisor for this template; null: SMS_PART_BUDGET. */
+  smsPartBudget: number | null;
   createdBy: string;
   createdAt: Date | null;
   note: string | null;
@@ -36,8 +41,34 @@ export interface TemplateVersion {
 
 export interface TemplateProblem {
   field: TemplateField;
-  problem: 'empty' | 'too_long' | 'unknown_placeholder' | 'missing_placeholder' | 'stray_braces';
+  problem: 'empty' | 'too_long' | 'unknown_placeholder' | 'missing_placeholder' | 'stray_braces' | 'over_budget';
   placeholder?: string;
+  /** over_budget: the worst case's parts and the budget it exceeds. */
+  parts?: number;
+  budget?: number;
+}
+
+/** How the SMS part budget of a template is judged: the setting, and the site values known exactly. */
+export interface SmsBudgetRule {
+  /** SMS_PART_BUDGET. */
+  defaultBudget: number;
+  siteVars?: Partial<SiteVars>;
+}
+
+export function smsScriptOf(set: TemplateSet): SmsScript {
+  return set.smsScript ?? DEFAULT_SMS_SCRIPT;
+}
+
+/** The SMS of `set` with the longest values, in its script, as it would go out. */
+export function smsWorstCase(kind: NoticeKind, lang: Lang, set: TemplateSet, rule: SmsBudgetRule): WorstCase {
+  return worstCaseSms(kind as MessageType, lang, set.sms, { script: smsScriptOf(set), ...(rule.siteVars ? { siteVars: rule.siteVars } : {}) });
+}
+
+/** over_budget when the SMS's worst case takes more parts than the template's budget (else the setting's). */
+export function budgetProblem(kind: NoticeKind, lang: Lang, set: TemplateSet, smsPartBudget: number | null, rule: SmsBudgetRule): TemplateProblem | null {
+  const budget = smsPartBudget ?? rule.defaultBudget;
+  const { parts } = smsWorstCase(kind, lang, set, rule);
+  return parts > budget ? { field: 'sms', problem: 'over_budget', parts, budget } : null;
 }
 
 const MAX_LENGTH: Record<TemplateField, number> = { sms: 1000, emailSubject: 200, emailText: 20_000, emailHtml: 100_000, letter: 20_000 };
@@ -73,12 +104,15 @@ export function templateProblems(kind: NoticeKind, set: TemplateSet): TemplatePr
   return problems;
 }
 
-function toVersion(r: { kind: string; lang: Lang; version: number; sms: string; email_subject: string; email_text: string; email_html: string; letter: string; created_by: string; created_at: Date; note: string | null }): TemplateVersion {
+type TemplateRow = { kind: string; lang: Lang; version: number; sms: string; sms_script: SmsScript; sms_part_budget: number | null; email_subject: string; email_text: string; email_html: string; letter: string; created_by: string; created_at: Date; note: string | null };
+
+function toVersion(r: TemplateRow): TemplateVersion {
   return {
     kind: r.kind as NoticeKind,
     lang: r.lang,
     version: r.version,
-    set: { sms: r.sms, emailSubject: r.email_subject, emailText: r.email_text, emailHtml: r.email_html, letter: r.letter },
+    set: { sms: r.sms, smsScript: r.sms_script, emailSubject: r.email_subject, emailText: r.email_text, emailHtml: r.email_html, letter: r.letter },
+    smsPartBudget: r.sms_part_budget,
     createdBy: r.created_by,
     createdAt: r.created_at,
     note: r.note,
@@ -86,7 +120,7 @@ function toVersion(r: { kind: string; lang: Lang; version: number; sms: string; 
 }
 
 export function shippedVersion(kind: NoticeKind, lang: Lang): TemplateVersion {
-  return { kind, lang, version: 0, set: defaultTemplates[kind][lang], createdBy: 'built-in', createdAt: null, note: null };
+  return { kind, lang, version: 0, set: defaultTemplates[kind][lang], smsPartBudget: null, createdBy: 'built-in', createdAt: null, note: null };
 }
 
 export async function currentTemplate(db: Kysely<DB>, kind: NoticeKind, lang: Lang): Promise<TemplateVersion> {
@@ -99,28 +133,48 @@ export async function templateVersions(db: Kysely<DB>, kind: NoticeKind): Promis
   return rows.map(toVersion);
 }
 
+export interface SaveOptions {
+  /** A part budget raised for this template (null or absent: SMS_PART_BUDGET). */
+  smsPartBudget?: number | null;
+  /** Without it the part budget is not checked (callers that check it themselves pass it anyway). */
+  budget?: SmsBudgetRule;
+}
+
+/** What changed between two versions: text fields, and the SMS script and part budget. */
+export type TemplateChange = TemplateField | 'smsScript' | 'smsPartBudget';
+
 /**
  * Saves a new version of one kind and language if it differs from the one in force. Two saves at
  * once: one wins, the other is a CONFLICT. Returns the version in force afterwards.
  */
-export async function saveTemplate(db: Kysely<DB>, kind: NoticeKind, lang: Lang, set: TemplateSet, actor: string, note: string | null): Promise<{ version: number; changed: TemplateField[] }> {
+export async function saveTemplate(db: Kysely<DB>, kind: NoticeKind, lang: Lang, set: TemplateSet, actor: string, note: string | null, o: SaveOptions = {}): Promise<{ version: number; changed: TemplateChange[] }> {
+  const smsPartBudget = o.smsPartBudget ?? null;
   const problems = templateProblems(kind, set);
+  const overBudget = o.budget ? budgetProblem(kind, lang, set, smsPartBudget, o.budget) : null;
+  if (overBudget) problems.push(overBudget);
   if (problems.length) throw new AppError('VALIDATION_FAILED', `Invalid ${kind} template (${lang})`, { problems });
   return db.transaction().execute(async (tx) => {
     const before = await currentTemplate(tx, kind, lang);
-    const changed = TEMPLATE_FIELDS.filter((f) => before.set[f] !== set[f]);
+    const changed: TemplateChange[] = TEMPLATE_FIELDS.filter((f) => before.set[f] !== set[f]);
+    if (smsScriptOf(before.set) !== smsScriptOf(set)) changed.push('smsScript');
+    if (before.smsPartBudget !== smsPartBudget) changed.push('smsPartBudget');
     if (changed.length === 0) return { version: before.version, changed };
     const version = before.version + 1;
     try {
       await tx
         .insertInto('message_templates')
-        .values({ kind, lang, version, sms: set.sms, email_subject: set.emailSubject, email_text: set.emailText, email_html: set.emailHtml, letter: set.letter, note, created_by: actor })
+        .values({ kind, lang, version, sms: set.sms, sms_script: smsScriptOf(set), sms_part_budget: smsPartBudget, email_subject: set.emailSubject, email_text: set.emailText, email_html: set.emailHtml, letter: set.letter, note, created_by: actor })
         .execute();
     } catch (e) {
       if ((e as { code?: string }).code === '23505') throw new AppError('CONFLICT', `Template ${kind} (${lang}) version ${version} was saved by someone else just now; reload and try again.`);
       throw e;
     }
-    await recordAudit(tx, { actor, action: 'backoffice.template_saved', subject: `template:${kind}:${lang}`, details: { version, previous: before.version, changed, note } });
+    await recordAudit(tx, {
+      actor,
+      action: 'backoffice.template_saved',
+      subject: `template:${kind}:${lang}`,
+      details: { version, previous: before.version, changed, note, ...(changed.includes('smsScript') || changed.includes('smsPartBudget') ? { sms_script: smsScriptOf(set), sms_part_budget: smsPartBudget } : {}) },
+    });
     return { version, changed };
   });
 }

@@ -2,6 +2,7 @@ import type { Renderer } from './outbox/message.js';
 import { defaultTemplates, type Lang, type MessageType, type TemplateSet } from './text/default-templates.js';
 import { renderTemplate, type TemplateVars } from './text/render.js';
 import { DEMO_SITE_VARS, type SiteVars } from './text/site-variables.js';
+import { renderSms } from './text/sms-script.js';
 
 /** The texts of a message type in one language, and which version they are (0: the shipped default). */
 export interface Template {
@@ -32,7 +33,7 @@ export function templateRenderer(templates: TemplateSource = shippedTemplates, s
     if (!t) throw new Error(`no template for message kind ${kind}`);
     const vars = { ...siteVars, ...templateVars(payload) };
     const { set, version } = t;
-    if (channel === 'sms') return { body: renderTemplate(set.sms, vars), templateVersion: version };
+    if (channel === 'sms') return { body: renderSms(set, vars), templateVersion: version };
     if (channel === 'email') {
       return { subject: renderTemplate(set.emailSubject, vars), body: renderTemplate(set.emailText, vars), html: renderTemplate(set.emailHtml, vars, { html: true }), templateVersion: version };
     }

@@ -2,6 +2,7 @@ import { maskAddress } from '../contacts/address.js';
 import type { NewMessage } from '../delivery/outbox/enqueue.js';
 import { defaultTemplates, type Lang, type MessageType } from '../delivery/text/default-templates.js';
 import { renderTemplate, type TemplateVars } from '../delivery/text/render.js';
+import { renderSms } from '../delivery/text/sms-script.js';
 import { rules } from './deps.js';
 import type { ContactChannel } from './flow-store.js';
 
@@ -12,7 +13,7 @@ type Texts = Pick<NewMessage, 'subject' | 'body' | 'html'>;
 
 function texts(type: MessageType, channel: ContactChannel, lang: Lang, vars: TemplateVars): Texts {
   const t = defaultTemplates[type][lang];
-  if (channel === 'sms') return { body: renderTemplate(t.sms, vars) };
+  if (channel === 'sms') return { body: renderSms(t, vars) };
   return {
     subject: renderTemplate(t.emailSubject, vars),
     body: renderTemplate(t.emailText, vars),

@@ -167,7 +167,7 @@ describeEachBackend('back office in a real browser', (get) => {
       await audit(page, 'template editor');
       await page.getByLabel('SMS (bg)').fill('Имате неплатени сметки за {{total_eur}}. Платете на {{pay_url}}');
       await submit(page, 'Преглед');
-      assert.match((await page.locator('#preview-bg').locator('..').textContent()) ?? '', /Имате неплатени сметки за 123,45 EUR/);
+      assert.match((await page.locator('#preview-bg').locator('..').textContent()) ?? '', /Imate neplateni smetki za 123,45 EUR/);
       await submit(page, 'Запазване');
       assert.match((await page.getByRole('status').textContent()) ?? '', /Запазено: bg v1/);
 

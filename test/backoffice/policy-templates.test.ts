@@ -1,7 +1,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
-import { previewTemplate } from '../../src/backoffice/preview.js';
+import { previewTemplate, samplePayload } from '../../src/backoffice/preview.js';
+import { enqueue } from '../../src/delivery/outbox/enqueue.js';
 import { EDITABLE_KINDS, LANGS, templateCache, templateProblems } from '../../src/backoffice/templates-store.js';
 import { defaultTemplates } from '../../src/delivery/text/default-templates.js';
 import { messageRenderer } from '../../src/app/renderer.js';
@@ -23,16 +24,25 @@ test('the shipped notice templates pass the checks; broken ones are caught with 
   ]);
 });
 
-test('the preview counts SMS parts and price as written (UCS-2) and transliterated (GSM-7)', () => {
-  const render = messageRenderer(shippedTemplates, { publicUrl: 'https://izvestia.example.bg', unsubscribeUrl: (id) => `https://izvestia.example.bg/u/${id}.token` });
+test('the preview counts SMS parts and price as sent: Latin by default (one GSM-7 part), Cyrillic as UCS-2 parts', () => {
+  const options = { publicUrl: 'https://izvestia.example.bg', unsubscribeUrl: (id: number) => `https://izvestia.example.bg/u/${id}.token` };
+  const render = messageRenderer(shippedTemplates, options);
   const p = previewTemplate(render, 'overdue_reminder', 'bg', 5);
-  assert.equal(p.sms.encoding, 'ucs2');
-  assert.match(p.sms.text, /123,45 EUR \(241,45 лв\.\)/);
-  assert.ok(p.sms.segments >= 3);
-  assert.equal(p.sms.costMinor, p.sms.segments * 5);
-  assert.equal(p.smsLatin.encoding, 'gsm7');
-  assert.match(p.smsLatin.text, /^Imate neplateni smetki za tok/);
-  assert.ok(p.smsLatin.segments < p.sms.segments);
+  assert.equal(p.sms.encoding, 'gsm7');
+  assert.match(p.sms.text, /^PRIMER: Neplateno po kl\.No \*{6}0101: 123,45 EUR \(241,45 lv\.\)/);
+  assert.equal(p.sms.segments, 1);
+  assert.equal(p.sms.costMinor, 5);
+  const cyrillic = messageRenderer((kind, lang) => {
+    const t = shippedTemplates(kind, lang);
+    return t && { ...t, set: { ...t.set, sms: `${t.set.sms} Ако вече сте платили, благодарим!`, smsScript: 'cyrillic' } };
+  }, options);
+  const c = previewTemplate(cyrillic, 'overdue_reminder', 'bg', 5);
+  assert.equal(c.sms.encoding, 'ucs2');
+  assert.match(c.sms.text, /123,45 EUR \(241,45 лв\.\)/);
+  assert.ok(c.sms.segments >= 2);
+  assert.equal(c.sms.costMinor, c.sms.segments * 5);
+  assert.equal(c.smsLatin.encoding, 'gsm7');
+  assert.ok(c.smsLatin.segments < c.sms.segments);
   assert.match(p.email.html, /Иван Петров Георгиев/);
   // No real subscription's link: a test send of the preview must not carry a working unsubscribe token.
   assert.match(p.email.text, /https:\/\/izvestia\.example\.bg\/manage\/unsubscribe/);
@@ -68,7 +78,7 @@ describeEachBackend('back-office templates and policy', (get) => {
     const sms = 'Неплатени сметки {{total_eur}}, клиент {{customer_number_masked}}. Платете на {{pay_url}}';
     const preview = await supervisor.post('/backoffice/templates/overdue_reminder', { ...draft, sms_bg: sms, action: 'preview' });
     assert.equal(preview.status, 200);
-    assert.match(preview.body, /Неплатени сметки 123,45 EUR, клиент \*\*\*\*\*\*0101/);
+    assert.match(preview.body, /Neplateni smetki 123,45 EUR, klient \*\*\*\*\*\*0101/);
     const broken = await supervisor.post('/backoffice/templates/overdue_reminder', { ...draft, sms_bg: 'Платете {{amount}}', action: 'save' });
     assert.equal(broken.status, 422);
     assert.match(broken.body, /href="#sms_bg"/);
@@ -94,6 +104,59 @@ describeEachBackend('back-office templates and policy', (get) => {
     assert.match(list.body, /По-кратко SMS/);
   });
 
+  test('an SMS over its part budget is refused with its worst case and monthly cost; a raised budget lets it through, audited', async () => {
+    const url = '/backoffice/templates/overdue_second';
+    // Ten English SMS notices of this kind in the last 30 days: one part more costs 10 × 0,05 EUR a month.
+    for (let i = 0; i < 10; i++) {
+      await enqueue(get().db, { businessKey: `budget-test:${i}`, kind: 'overdue_second', channel: 'sms', recipient: `+35988800${String(i).padStart(4, '0')}`, lang: 'en', body: 'x' });
+    }
+    const page = await supervisor.get(url);
+    assert.equal(page.status, 200);
+    assert.match(page.body, /id="sms_script_bg"/);
+    assert.match(page.body, /id="sms_part_budget_en"/);
+    assert.match(page.body, /id="worst-en"[\s\S]*?GSM-7 · знаци: \d+ · части: <strong>1<\/strong> · бюджет: 1/);
+    const draft = form(page.body);
+    const long = `${draft.sms_en ?? ''} If you have already paid, thank you!`;
+
+    const preview = await supervisor.post(url, { ...draft, sms_en: long, action: 'preview' });
+    assert.equal(preview.status, 422);
+    assert.match(preview.body, /id="worst-en"[\s\S]*?части: <strong>2<\/strong> · бюджет: 1 · <strong>над бюджета<\/strong>/);
+    assert.match(preview.body, /SMS известия от този шаблон за последните 30 дни: 10\. Месечна разлика в цената спрямо версията в сила \(1 ч\.\): <strong>\+0,50 EUR<\/strong>/);
+
+    const refused = await supervisor.post(url, { ...draft, sms_en: long, action: 'save' });
+    assert.equal(refused.status, 422);
+    assert.match(refused.body, /href="#sms_en"/);
+    assert.match(refused.body, /С най-дългите стойности SMS-ът става 2 части, а бюджетът е 1/);
+    const cyrillic = await supervisor.post(url, { ...draft, sms_script_bg: 'cyrillic', action: 'save' });
+    assert.equal(cyrillic.status, 422);
+    assert.match(cyrillic.body, /SMS \(bg\): С най-дългите стойности SMS-ът става 3 части, а бюджетът е 1/);
+    const english = await supervisor.post(`${url}?lang=en`, { ...draft, sms_en: long, action: 'save' });
+    assert.match(english.body, /With the longest values the SMS takes 2 parts and the budget is 1/);
+    await supervisor.get(`${url}?lang=bg`); // the language choice sticks to the session
+    const badBudget = await supervisor.post(url, { ...draft, sms_en: long, sms_part_budget_en: '0', action: 'save' });
+    assert.equal(badBudget.status, 422);
+    assert.match(badBudget.body, /href="#sms_part_budget_en"/);
+    assert.equal((await get().db.selectFrom('message_templates').selectAll().where('kind', '=', 'overdue_second').execute()).length, 0);
+
+    const saved = await supervisor.post(url, { ...draft, sms_en: long, sms_part_budget_en: '2', sms_script_bg: 'cyrillic', sms_part_budget_bg: '3', note: 'Кирилица', action: 'save' });
+    assert.equal(saved.status, 303);
+    const rows = await get().db.selectFrom('message_templates').selectAll().where('kind', '=', 'overdue_second').orderBy('lang').execute();
+    assert.deepEqual(rows.map((r) => [r.lang, r.version, r.sms_script, r.sms_part_budget]), [['bg', 1, 'cyrillic', 3], ['en', 1, 'latin', 2]]);
+    const audit = await get().db.selectFrom('audit_events').selectAll().where('subject', '=', 'template:overdue_second:bg').executeTakeFirstOrThrow();
+    assert.equal(audit.actor, 'staff:supervisor1');
+    assert.deepEqual(audit.details.changed, ['smsScript', 'smsPartBudget']);
+    assert.deepEqual([audit.details.sms_script, audit.details.sms_part_budget], ['cyrillic', 3]);
+    const after = await supervisor.get(url);
+    assert.match(after.body, /id="sms_part_budget_bg"[^>]*value="3"|value="3"[^>]*id="sms_part_budget_bg"/);
+    assert.match(after.body, /<option value="cyrillic" selected/);
+    // The Cyrillic variant is what the worker sends now.
+    const cache = templateCache(get().db);
+    await cache.refresh();
+    const render = messageRenderer(cache.source, { publicUrl: 'https://izvestia.example.bg', unsubscribeUrl: (id) => `https://izvestia.example.bg/u/${id}` });
+    const body = render('overdue_second', 'sms', 'bg', samplePayload('overdue_second', 'bg') as unknown as Record<string, unknown>).body;
+    assert.match(body, /^PRIMER: Второ напомняне, кл\.№ \*{6}0101: 123,45 EUR \(241,45 лв\.\)/);
+  });
+
   test('a test send puts the rendered draft in the outbox for the given contact', async () => {
     const page = await supervisor.get('/backoffice/templates/overdue_final');
     const draft = form(page.body);
@@ -105,7 +168,7 @@ describeEachBackend('back-office templates and policy', (get) => {
     const m = await get().db.selectFrom('outbox_messages').selectAll().where('kind', '=', 'template_test').executeTakeFirstOrThrow();
     assert.equal(m.recipient, '+359888123456');
     assert.equal(m.channel, 'sms');
-    assert.match(m.body ?? '', /^Final reminder: unpaid electricity bills/);
+    assert.match(m.body ?? '', /^PRIMER: Customer \*{6}0101: EUR 123\.45/);
     assert.match(m.body ?? '', /11\.12\.2026/);
   });
 

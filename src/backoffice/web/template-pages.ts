@@ -10,7 +10,10 @@ import { parseContact } from '../../portal/contact-input.js';
 import { recordAudit } from '../../audit/record.js';
 import { previewTemplate, samplePayload, type Preview, type SmsFigures } from '../preview.js';
 import { saveSessionData } from '../sessions.js';
-import { EDITABLE_KINDS, LANGS, TEMPLATE_FIELDS, currentTemplate, isEditableKind, saveTemplate, templateProblems, templateVersions, type TemplateField, type TemplateProblem, type TemplateVersion } from '../templates-store.js';
+import { EDITABLE_KINDS, LANGS, TEMPLATE_FIELDS, budgetProblem, currentTemplate, isEditableKind, saveTemplate, smsScriptOf, smsWorstCase, templateProblems, templateVersions, type SmsBudgetRule, type TemplateField, type TemplateProblem, type TemplateVersion } from '../templates-store.js';
+import { MAX_SMS_PART_BUDGET, monthlyCostDifferenceMinor } from '../../delivery/text/sms-budget.js';
+import { isSmsScript, type SmsScript } from '../../delivery/text/sms-script.js';
+import { smsNoticesLast30Days } from '../sms-notice-counts.js';
 import { templateVariables } from '../../delivery/text/default-templates.js';
 import type { Renderer } from '../../delivery/outbox/message.js';
 import type { NoticeKind } from '../../dunning/policy.js';
@@ -34,7 +37,16 @@ const FIELD_LABEL: Record<TemplateField, [string, string]> = {
 };
 
 const fieldName = (f: TemplateField, lang: Lang) => `${f}_${lang}`;
+const scriptField = (lang: Lang) => `sms_script_${lang}`;
+const budgetField = (lang: Lang) => `sms_part_budget_${lang}`;
 type Drafts = Record<Lang, TemplateSet>;
+/** A part budget raised for the template of each language; null: SMS_PART_BUDGET. */
+type Budgets = Record<Lang, number | null>;
+
+const SCRIPT_LABEL: Record<SmsScript, [string, string]> = {
+  latin: ['латиница (GSM-7, 160 знака в част)', 'Latin letters (GSM-7, 160 characters a part)'],
+  cyrillic: ['кирилица (UCS-2, 70 знака в част, по-скъпо)', 'Cyrillic (UCS-2, 70 characters a part, dearer)'],
+};
 
 function problemText(c: StaffCtx, p: TemplateProblem): string {
   switch (p.problem) {
@@ -48,7 +60,38 @@ function problemText(c: StaffCtx, p: TemplateProblem): string {
       return c.t(`Липсва задължителното поле {{${p.placeholder ?? ''}}}.`, `The required placeholder {{${p.placeholder ?? ''}}} is missing.`);
     case 'stray_braces':
       return c.t('Има {{ или }}, които не образуват поле.', 'There is a {{ or }} that is not a placeholder.');
+    case 'over_budget':
+      return c.t(
+        `С най-дългите стойности SMS-ът става ${p.parts ?? '?'} части, а бюджетът е ${p.budget ?? '?'}. Съкратете текста, изберете латиница или увеличете бюджета на частите за този шаблон.`,
+        `With the longest values the SMS takes ${p.parts ?? '?'} parts and the budget is ${p.budget ?? '?'}. Shorten the text, choose Latin letters or raise the part budget of this template.`,
+      );
   }
+}
+
+function budgetRule(c: StaffCtx): SmsBudgetRule {
+  return { defaultBudget: c.deps.config.delivery.smsPartBudget };
+}
+
+/** Worst-case parts of the draft (in its script and in the other), against the version in force, and what it costs a month. */
+async function budgetSection(c: StaffCtx, kind: NoticeKind, lang: Lang, draft: TemplateSet, budget: number | null): Promise<SafeHtml> {
+  const rule = budgetRule(c);
+  const price = c.deps.config.delivery.smsPricePerSegmentMinor;
+  const script = smsScriptOf(draft);
+  const worst = smsWorstCase(kind, lang, draft, rule);
+  const other: SmsScript = script === 'latin' ? 'cyrillic' : 'latin';
+  const otherWorst = smsWorstCase(kind, lang, { ...draft, smsScript: other }, rule);
+  const inForce = await currentTemplate(c.deps.db, kind, lang);
+  const inForceParts = smsWorstCase(kind, lang, inForce.set, rule).parts;
+  const notices = await smsNoticesLast30Days(c.deps.db, kind, lang, c.deps.now());
+  const vsInForce = monthlyCostDifferenceMinor(price, notices, worst.parts - inForceParts);
+  const vsOne = monthlyCostDifferenceMinor(price, notices, worst.parts - 1);
+  const signed = (minor: number) => `${minor > 0 ? '+' : ''}${fmtEur(minor, c.lang)}`;
+  const limit = budget ?? rule.defaultBudget;
+  return html`<div class="hint" id="worst-${lang}">
+<p>${c.t('Най-лош случай (най-дългите стойности)', 'Worst case (the longest values)')}: ${worst.encoding === 'gsm7' ? 'GSM-7' : 'UCS-2'} · ${c.t('знаци', 'characters')}: ${worst.units} · ${c.t('части', 'parts')}: <strong>${worst.parts}</strong> · ${c.t('бюджет', 'budget')}: ${limit}${worst.parts > limit ? html` · <strong>${c.t('над бюджета', 'over the budget')}</strong>` : ''}</p>
+<p>${c.t('Със', 'With')} ${c.t(...SCRIPT_LABEL[other])}: ${otherWorst.encoding === 'gsm7' ? 'GSM-7' : 'UCS-2'}, ${c.t('части', 'parts')}: ${otherWorst.parts}</p>
+<p>${c.t(`SMS известия от този шаблон за последните 30 дни: ${notices}. Месечна разлика в цената спрямо версията в сила (${inForceParts} ч.): `, `SMS notices of this template over the last 30 days: ${notices}. Monthly cost difference against the version in force (${inForceParts} parts): `)}<strong>${signed(vsInForce)}</strong>; ${c.t('спрямо една част', 'against one part')}: ${signed(vsOne)}</p>
+</div>`;
 }
 
 function smsLine(c: StaffCtx, title: string, s: SmsFigures): SafeHtml {
@@ -73,10 +116,30 @@ const versionColumns: Column<TemplateVersion>[] = [
   { bg: 'Запазена на', en: 'Saved at', csv: (v) => iso(v.createdAt), cell: (v) => fmtDateTime(v.createdAt) },
   { bg: 'Бележка', en: 'Note', csv: (v) => v.note },
   { bg: 'SMS', en: 'SMS', csv: (v) => v.set.sms },
+  { bg: 'Азбука на SMS', en: 'SMS letters', csv: (v) => smsScriptOf(v.set) },
+  { bg: 'Бюджет на частите', en: 'Part budget', csv: (v) => v.smsPartBudget, numeric: true },
 ];
 
-async function editPage(c: StaffCtx, kind: NoticeKind, status: number, drafts: Drafts, o: { errors?: FieldError[]; note?: string; notice?: string } = {}) {
+async function editPage(c: StaffCtx, kind: NoticeKind, status: number, drafts: Drafts, budgets: Budgets, o: { errors?: FieldError[]; note?: string; notice?: string; budgetInput?: Partial<Record<Lang, string>> } = {}) {
   const errors = o.errors ?? [];
+  const budgetSections = { bg: await budgetSection(c, kind, 'bg', drafts.bg, budgets.bg), en: await budgetSection(c, kind, 'en', drafts.en, budgets.en) };
+  const smsSettings = (lang: Lang) => html`${select(c, {
+    name: scriptField(lang),
+    label: `${c.t('Азбука на SMS', 'SMS letters')} (${lang})`,
+    options: (['latin', 'cyrillic'] as const).map((s) => ({ value: s, label: c.t(...SCRIPT_LABEL[s]) })),
+    value: smsScriptOf(drafts[lang]),
+    errors,
+  })}
+${input(c, {
+  name: budgetField(lang),
+  label: `${c.t('Бюджет на SMS частите', 'SMS part budget')} (${lang})`,
+  hint: c.t(`Празно: ${c.deps.config.delivery.smsPartBudget} (SMS_PART_BUDGET). Повече части само с решение на супервайзор.`, `Empty: ${c.deps.config.delivery.smsPartBudget} (SMS_PART_BUDGET). More parts only by a supervisor's decision.`),
+  value: o.budgetInput?.[lang] ?? (budgets[lang] === null ? '' : String(budgets[lang])),
+  inputmode: 'numeric',
+  width: 'short',
+  errors,
+})}
+${budgetSections[lang]}`;
   const price = c.deps.config.delivery.smsPricePerSegmentMinor;
   const versions = await templateVersions(c.deps.db, kind);
   const notice = o.notice ?? (await takeFlash(c));
@@ -91,7 +154,7 @@ ${banner(notice)}
 <div class="cols">
 ${LANGS.map(
   (lang) => html`<fieldset><legend><h2>${lang === 'bg' ? 'Български' : 'English'}</h2></legend>
-${TEMPLATE_FIELDS.map((f) => textarea(c, { name: fieldName(f, lang), label: `${c.t(...FIELD_LABEL[f])} (${lang})`, value: drafts[lang][f], rows: f === 'emailSubject' ? 2 : f === 'sms' ? 4 : 10, errors }))}
+${TEMPLATE_FIELDS.map((f) => html`${textarea(c, { name: fieldName(f, lang), label: `${c.t(...FIELD_LABEL[f])} (${lang})`, value: drafts[lang][f] ?? '', rows: f === 'emailSubject' ? 2 : f === 'sms' ? 4 : 10, errors })}${f === 'sms' ? smsSettings(lang) : ''}`)}
 </fieldset>`,
 )}
 </div>
@@ -117,12 +180,36 @@ function draftRenderer(c: StaffCtx, kind: NoticeKind, drafts: Drafts): Renderer 
 }
 
 function postedDrafts(c: StaffCtx): Drafts {
-  const one = (lang: Lang) => Object.fromEntries(TEMPLATE_FIELDS.map((f) => [f, ((c.req.body as Record<string, unknown>)[fieldName(f, lang)] as string | undefined) ?? ''])) as unknown as TemplateSet;
+  const one = (lang: Lang): TemplateSet => {
+    const set = Object.fromEntries(TEMPLATE_FIELDS.map((f) => [f, ((c.req.body as Record<string, unknown>)[fieldName(f, lang)] as string | undefined) ?? ''])) as unknown as TemplateSet;
+    const script = field(c, scriptField(lang));
+    return { ...set, smsScript: isSmsScript(script) ? script : 'latin' };
+  };
   return { bg: one('bg'), en: one('en') };
 }
 
-function draftErrors(c: StaffCtx, kind: NoticeKind, drafts: Drafts): FieldError[] {
-  return LANGS.flatMap((lang) => templateProblems(kind, drafts[lang]).map((p) => ({ field: fieldName(p.field, lang), text: `${c.t(...FIELD_LABEL[p.field])} (${lang}): ${problemText(c, p)}` })));
+/** The part budgets typed in the form (empty: the setting's), or the fields that are not 1..MAX. */
+function postedBudgets(c: StaffCtx): { budgets: Budgets; input: Record<Lang, string>; errors: FieldError[] } {
+  const budgets: Budgets = { bg: null, en: null };
+  const input = { bg: field(c, budgetField('bg')).trim(), en: field(c, budgetField('en')).trim() };
+  const errors: FieldError[] = [];
+  for (const lang of LANGS) {
+    const text = input[lang];
+    if (text === '') continue;
+    const n = /^\d{1,2}$/.test(text) ? Number(text) : NaN;
+    if (n >= 1 && n <= MAX_SMS_PART_BUDGET) budgets[lang] = n;
+    else errors.push({ field: budgetField(lang), text: c.t(`Бюджет на SMS частите (${lang}): цяло число от 1 до ${MAX_SMS_PART_BUDGET} или празно.`, `SMS part budget (${lang}): a whole number from 1 to ${MAX_SMS_PART_BUDGET}, or empty.`) });
+  }
+  return { budgets, input, errors };
+}
+
+function draftErrors(c: StaffCtx, kind: NoticeKind, drafts: Drafts, budgets: Budgets): FieldError[] {
+  return LANGS.flatMap((lang) => {
+    const problems = templateProblems(kind, drafts[lang]);
+    // The budget is judged on a text that is otherwise valid (a broken placeholder has no worst case).
+    const over = problems.length ? null : budgetProblem(kind, lang, drafts[lang], budgets[lang], budgetRule(c));
+    return [...problems, ...(over ? [over] : [])].map((p) => ({ field: fieldName(p.field, lang), text: `${c.t(...FIELD_LABEL[p.field])} (${lang}): ${problemText(c, p)}` }));
+  });
 }
 
 async function testSend(c: StaffCtx, kind: NoticeKind, drafts: Drafts): Promise<FieldError | null> {
@@ -169,33 +256,36 @@ export const templateRoutes: BackofficeRoute[] = [
     const kind = param(c, 'kind');
     if (!isEditableKind(kind)) return messagePage(c, 404, c.t('Няма такъв шаблон', 'No such template'), c.t('Проверете връзката.', 'Check the link.'));
     if (wantsCsv(c)) return sendCsv(c, `templates-${kind}`, versionColumns, await templateVersions(c.deps.db, kind));
-    const drafts = { bg: (await currentTemplate(c.deps.db, kind, 'bg')).set, en: (await currentTemplate(c.deps.db, kind, 'en')).set };
-    return editPage(c, kind, 200, drafts);
+    const current = { bg: await currentTemplate(c.deps.db, kind, 'bg'), en: await currentTemplate(c.deps.db, kind, 'en') };
+    return editPage(c, kind, 200, { bg: current.bg.set, en: current.en.set }, { bg: current.bg.smsPartBudget, en: current.en.smsPartBudget });
   }),
 
   post(`${TEMPLATES}/:kind`, 'supervisor', async (c) => {
     const kind = param(c, 'kind');
     if (!isEditableKind(kind)) return messagePage(c, 404, c.t('Няма такъв шаблон', 'No such template'), c.t('Проверете връзката.', 'Check the link.'));
     const drafts = postedDrafts(c);
+    const posted = postedBudgets(c);
+    const { budgets } = posted;
     const note = field(c, 'note');
-    const errors = draftErrors(c, kind, drafts);
+    const errors = [...draftErrors(c, kind, drafts, budgets), ...posted.errors];
     const action = field(c, 'action');
-    if (action === 'preview') return editPage(c, kind, errors.length ? 422 : 200, drafts, { errors, note });
-    if (errors.length) return editPage(c, kind, 422, drafts, { errors, note });
+    const again = { note, budgetInput: posted.input };
+    if (action === 'preview') return editPage(c, kind, errors.length ? 422 : 200, drafts, budgets, { ...again, errors });
+    if (errors.length) return editPage(c, kind, 422, drafts, budgets, { ...again, errors });
     if (action === 'test') {
       const problem = await testSend(c, kind, drafts);
-      if (problem) return editPage(c, kind, 422, drafts, { errors: [problem], note });
-      return editPage(c, kind, 200, drafts, { note, notice: c.t('Пробното съобщение е в опашката за изпращане.', 'The test message is queued for sending.') });
+      if (problem) return editPage(c, kind, 422, drafts, budgets, { ...again, errors: [problem] });
+      return editPage(c, kind, 200, drafts, budgets, { ...again, notice: c.t('Пробното съобщение е в опашката за изпращане.', 'The test message is queued for sending.') });
     }
     try {
       const saved = [];
-      for (const lang of LANGS) saved.push({ lang, ...(await saveTemplate(c.deps.db, kind, lang, drafts[lang], actor(c), note || null)) });
+      for (const lang of LANGS) saved.push({ lang, ...(await saveTemplate(c.deps.db, kind, lang, drafts[lang], actor(c), note || null, { smsPartBudget: budgets[lang], budget: budgetRule(c) })) });
       // This process uses the new version at once; the others at their next refresh (src/app/processes.ts).
       await c.deps.root.templates.refresh();
       const changed = saved.filter((s) => s.changed.length);
       await flash(c, changed.length ? c.t(`Запазено: ${changed.map((s) => `${s.lang} v${s.version}`).join(', ')}.`, `Saved: ${changed.map((s) => `${s.lang} v${s.version}`).join(', ')}.`) : c.t('Няма промени.', 'Nothing changed.'));
     } catch (e) {
-      if (isAppError(e) && e.code === 'CONFLICT') return editPage(c, kind, 409, drafts, { errors: [{ field: fieldName('sms', 'bg'), text: e.message }], note });
+      if (isAppError(e) && e.code === 'CONFLICT') return editPage(c, kind, 409, drafts, budgets, { ...again, errors: [{ field: fieldName('sms', 'bg'), text: e.message }] });
       throw e;
     }
     return redirect(c, `${TEMPLATES}/${kind}`);

@@ -32,16 +32,31 @@ describeEachBackend('SMS on the wire, sent by the configured SMPP channel', (get
   };
   const to = (phone: string) => smsc.submitted.filter((s) => s.destination_addr === phone.slice(1));
 
-  test('an overdue reminder, rendered at send time from the run\'s payload, goes as UCS-2 parts under one UDH reference', async () => {
+  test('an overdue reminder, rendered at send time from the run\'s payload, goes as one GSM-7 part (transliterated)', async () => {
     const c = await seedOverdue(get().db, 1, { sms: true });
     const [row] = await send([{ businessKey: 'wire:bg', kind: 'overdue_reminder', channel: 'sms', recipient: c.phone, customerNumber: c.customerNumber, subscriptionId: c.smsId, payload: c.payload }]);
     assert.ok(row);
     const parts = to(c.phone);
     assert.equal(row.status, 'sent');
-    assert.ok(parts.length >= 2, `a long Cyrillic text needs several parts, got ${parts.length}`);
+    assert.equal(parts.length, 1);
+    const [sm] = parts;
+    assert.ok(sm);
+    assert.deepEqual([sm.data_coding, sm.esm_class, sm.udh], [0, 0, undefined]);
     // The text stored is the text that went out, and the count, encoding and cost agree with the wire.
+    assert.equal(Buffer.from(sm.short_message).toString('latin1'), row.body);
+    assert.match(row.body ?? '', /^PRIMER: Neplateno po kl\.No \*{6}0001: 45,20 EUR \(88,40 lv\.\), padezh 24\.10\.2026\. Platete: /);
+    assert.deepEqual([row.segments, row.encoding, row.cost_minor, row.provider], [1, 'gsm7', 5, 'smpp']);
+    assert.deepEqual(row.provider_message_ids, [sm.messageId]);
+  });
+
+  test('a long Cyrillic text goes as UCS-2 parts under one UDH reference', async () => {
+    const body = `Имате неплатени сметки за ток по клиентски № ******0001 с падеж от 24.10.2026: 45,20 EUR (88,40 лв.). Моля, платете ги. Ако вече сте платили, благодарим!`;
+    const [row] = await send([{ businessKey: 'wire:ucs2', kind: TEXT_KIND, channel: 'sms', recipient: '+359888000001', body }]);
+    assert.ok(row);
+    const parts = to('+359888000001');
+    assert.equal(row.status, 'sent');
+    assert.ok(parts.length >= 2, `a long Cyrillic text needs several parts, got ${parts.length}`);
     assert.equal(parts.map((p) => ucs2(p.payload)).join(''), row.body);
-    assert.match(row.body ?? '', /^Имате неплатени сметки за ток \(клиентски № \*{6}0001\) с падеж от 24\.10\.2026: 45,20/);
     assert.deepEqual([row.segments, row.encoding, row.cost_minor, row.provider], [parts.length, 'ucs2', parts.length * 5, 'smpp']);
     assert.deepEqual(row.provider_message_ids, parts.map((p) => p.messageId));
     const ref = parts[0]?.udh?.ref;
