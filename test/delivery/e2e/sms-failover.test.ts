@@ -171,6 +171,36 @@ describe('several SMS providers: failover between two SMSCs', { skip: postgres?.
     await until(async () => (await healthOf('primary')) === true, 20_000, 'the primary healthy again');
   });
 
+  test('the primary lost with sends under way: those of unknown fate go to the backup, at most the in-flight bound of them twice', async (t) => {
+    // Slow answers, so that sends are under way when the connection goes.
+    primary.setBehaviour({ respondDelayMs: 300 });
+    try {
+      const { prefix, wire } = await send(BATCH);
+      const mine = new Set(wire);
+      await until(() => primary.received.filter((sm) => mine.has(sm.destination_addr)).length >= 5, 10_000, 'sends under way on the primary');
+      await primary.pause();
+      primary.dropConnections();
+      await until(async () => (await sentCount(prefix)) === BATCH, 30_000, 'the batch sent');
+      const onPrimary = new Set(primary.received.filter((sm) => mine.has(sm.destination_addr)).map((sm) => sm.destination_addr));
+      const onBackup = acceptedOn(backup, wire);
+      assert.equal(new Set(onBackup).size, onBackup.length, 'the backup got each at most once');
+      const twice = wire.filter((w) => onPrimary.has(w) && onBackup.includes(w));
+      const unknown = await sql<{ recipient: string }>`
+        SELECT m.recipient FROM message_attempts a JOIN outbox_messages m ON m.id = a.message_id
+         WHERE m.business_key LIKE ${`${prefix}:%`} AND a.provider = 'primary' AND a.outcome = 'unknown'`.execute(database.db);
+      const unknownNumbers = new Set(unknown.rows.map((r) => r.recipient.slice(1)));
+      t.diagnostic(`${onPrimary.size} reached the primary, ${twice.length} of them also sent on the backup, ${unknownNumbers.size} attempts of unknown fate`);
+      assert.ok(twice.length <= 20, `sent on both (${twice.length}) no more than the primary's inFlight (20)`);
+      for (const w of twice) assert.ok(unknownNumbers.has(w) || acceptedOn(primary, [w]).length === 0, `${w} on both has its primary attempt recorded unknown`);
+      assert.deepEqual(new Set([...acceptedOn(primary, wire), ...onBackup]), new Set(wire), 'every message accepted');
+      assert.deepEqual(await sentBy(prefix), Object.fromEntries(Object.entries({ primary: acceptedOn(primary, wire).filter((w) => !onBackup.includes(w)).length, backup: onBackup.length }).filter(([, n]) => n > 0)));
+    } finally {
+      primary.setBehaviour({ respondDelayMs: 0 });
+      await primary.resume();
+    }
+    await until(async () => (await healthOf('primary')) === true, 20_000, 'the primary healthy again');
+  });
+
   test('the back-office providers page and /metrics show each provider with its health and share of traffic', async () => {
     await seedStaff(database);
     const app = Fastify({ logger: false });
