@@ -19,6 +19,7 @@ import { buildServer } from '../../../src/http/server.js';
 import { silentLogger } from '../../../src/log.js';
 import { seedStaff, signIn } from '../../backoffice/support.js';
 import { backends, openTestPostgres } from '../../support/db.js';
+import { startHttpGateway, type HttpGateway } from '../../support/http-gateway.js';
 import { startSmsc, type Smsc } from '../../support/smsc.js';
 
 const TEXT_KIND = 'e2e_text';
@@ -249,5 +250,69 @@ describe('several SMS providers: failover between two SMSCs', { skip: postgres?.
     const on88 = wire.filter((w) => w.startsWith('35988'));
     assert.deepEqual(acceptedOn(backup, wire).sort(), on88.sort(), 'the 88-numbers, and only they, on the preferred provider');
     assert.equal(acceptedOn(primary, wire).length, 50 - on88.length);
+  });
+});
+
+describe('several SMS providers: an HTTP gateway as the backup of an SMPP primary', { skip: postgres?.skip ?? 'no PostgreSQL backend' }, () => {
+  let database: Awaited<ReturnType<typeof openTestPostgres>>;
+  let primary: Smsc;
+  let gateway: HttpGateway;
+  let worker: Worker;
+
+  before(async () => {
+    database = await openTestPostgres();
+    primary = await startSmsc();
+    gateway = await startHttpGateway();
+    const providers = [
+      { name: 'a1', type: 'smpp', url: primary.url, rate: 500, inFlight: 20 },
+      {
+        name: 'http-sms',
+        type: 'http',
+        url: gateway.url,
+        rate: 500,
+        bodyTemplate: { to: '{to}', text: '{text}', idd: '{ref}' },
+        successPath: 'status',
+        successValue: 'ok',
+        providerIdPath: 'data.id',
+        callbackSecret: 'a-long-shared-callback-secret',
+        callbackMode: 'hmac',
+      },
+    ];
+    const config = loadConfig({ DATABASE_URL: database.url, SMS_PROVIDERS: JSON.stringify(providers), SMS_QUIET_HOURS: 'off', SMS_FAILOVER_RECOVERY_SECONDS: '1' });
+    const root = await assemble(config, silentLogger, database);
+    worker = createWorker(root, { pollIntervalMs: 200 });
+    await worker.start();
+  });
+  after(async () => {
+    await worker?.stop();
+    await primary?.stop();
+    await gateway?.stop();
+    await database?.close();
+  });
+
+  const batch = async (prefix: string, n: number) => {
+    const messages: NewMessage[] = Array.from({ length: n }, (_, i) => ({ businessKey: `${prefix}:${i}`, kind: TEXT_KIND, channel: 'sms', recipient: `+359899${prefix === 'up' ? 1 : 2}${String(i).padStart(5, '0')}`, body: `Izvestie ${i}` }));
+    assert.equal(await enqueueMany(database.db, messages), n);
+    await until(async () => {
+      const r = await sql<{ n: number }>`SELECT count(*)::int AS n FROM outbox_messages WHERE business_key LIKE ${`${prefix}:%`} AND status = 'sent'`.execute(database.db);
+      return r.rows[0]?.n === n;
+    }, 30_000, `${prefix} sent`);
+    const r = await sql<{ provider: string; n: number }>`
+      SELECT a.provider, count(*)::int AS n FROM message_attempts a JOIN outbox_messages m ON m.id = a.message_id WHERE m.business_key LIKE ${`${prefix}:%`} GROUP BY 1 ORDER BY 1`.execute(database.db);
+    return { attempts: Object.fromEntries(r.rows.map((x) => [x.provider, x.n])), wire: new Set(messages.map((m) => m.recipient.slice(1))) };
+  };
+  const posted = (wire: Set<string>) => gateway.requests.filter((q) => q.method === 'POST' && wire.has(String((q.body as { to?: unknown } | undefined)?.to))).length;
+
+  test('SMPP healthy: all on it; its bind lost: all through the gateway, each once, attempts naming it', async () => {
+    const up = await batch('up', 20);
+    assert.deepEqual(up.attempts, { a1: 20 });
+    assert.equal(posted(up.wire), 0);
+    await primary.pause();
+    primary.dropConnections();
+    const down = await batch('down', 20);
+    assert.deepEqual(down.attempts, { 'http-sms': 20 });
+    assert.equal(posted(down.wire), 20, 'one request per message');
+    assert.equal(primary.submitted.filter((sm) => down.wire.has(sm.destination_addr)).length, 0);
+    await primary.resume();
   });
 });
