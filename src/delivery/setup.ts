@@ -52,6 +52,7 @@ export function buildChannels(config: Config, database: Database, logger: Logger
         logger,
         callbackUrl: `${config.http.publicUrl}/api/v1/delivery/http-sms/callback`,
         failover: d.smsFailover,
+        smpp: { rateScope: d.smppRateScope, reassemblyMs: d.smppReassemblyMs },
       }),
     );
   }

@@ -68,6 +68,8 @@ export interface SubmittedSm {
   commandStatus: number;
   /** performance.now() when it was read off the wire. */
   at: number;
+  /** Which bind it came over: 1 for the first successful bind, and so on. */
+  bind: number;
 }
 
 /** What handsets would make of the accepted parts (see Smsc.reassembly). */
@@ -139,7 +141,7 @@ const DEFAULTS: SmscBehaviour = {
   redeliverDelayMs: 50,
 };
 
-type RawSubmit = Omit<SubmittedSm, 'messageId' | 'commandStatus' | 'at'>;
+type RawSubmit = Omit<SubmittedSm, 'messageId' | 'commandStatus' | 'at' | 'bind'>;
 
 function reassemble(accepted: readonly SubmittedSm[]): Reassembly {
   const complete = new Map<string, number>();
@@ -230,6 +232,7 @@ export async function startSmsc(initial: Partial<SmscBehaviour> = {}): Promise<S
   const submitted: SubmittedSm[] = [];
   const received: SubmittedSm[] = [];
   const bindCommands: string[] = [];
+  const bindNumber = new Map<Session, number>();
   let server: Server | null = null;
   let port = 0;
   let submits = 0;
@@ -315,7 +318,7 @@ export async function startSmsc(initial: Partial<SmscBehaviour> = {}): Promise<S
     const throttled = b.throttleAll || (b.throttleEvery > 0 && n % b.throttleEvery === 0) || partThrottled(decoded);
     const commandStatus = b.failStatus || (throttled ? b.throttleStatus : 0);
     const messageId = commandStatus ? '' : `${idPrefix}${(++nextId).toString(16).padStart(6, '0')}`;
-    const sm: SubmittedSm = { ...decoded, messageId, commandStatus, at };
+    const sm: SubmittedSm = { ...decoded, messageId, commandStatus, at, bind: bindNumber.get(session) ?? 0 };
     received.push(sm);
     if (commandStatus) refused++;
     else submitted.push(sm);
@@ -359,6 +362,7 @@ export async function startSmsc(initial: Partial<SmscBehaviour> = {}): Promise<S
           if (pdu.system_id === b.systemId && pdu.password === b.password) {
             bound.add(session);
             bindCommands.push(pdu.command);
+            bindNumber.set(session, bindCommands.length);
             session.send(pdu.response({ system_id: 'SIMSC' }));
             for (const sm of toRedeliver.splice(0)) sendReceipt(session, sm);
           } else {
@@ -487,6 +491,20 @@ export async function startSmsc(initial: Partial<SmscBehaviour> = {}): Promise<S
       for (const session of sessions) session.destroy();
     },
   };
+}
+
+/**
+ * The most submit_sm that arrived within any `spanMs` (sliding: every window starting at an
+ * arrival), for pacing checks on the wire.
+ */
+export function maxInSpan(received: readonly SubmittedSm[], spanMs = 1000): number {
+  const at = received.map((s) => s.at).sort((a, b) => a - b);
+  let most = 0;
+  for (let i = 0, j = 0; i < at.length; i++) {
+    while (j < at.length && at[j]! < at[i]! + spanMs) j++;
+    most = Math.max(most, j - i);
+  }
+  return most;
 }
 
 /** Polls `check` until it holds; throws after `timeoutMs` (generous: the machine is shared). */

@@ -4,6 +4,7 @@ import type { Logger } from '../../log.js';
 import type { FailureContext } from '../outbox/fallback.js';
 import { tokenBucket } from '../outbox/pacing.js';
 import { receiptRecorder } from '../outbox/receipts.js';
+import { partialParts, partsDigest } from '../smpp/partial.js';
 import { sharedTokenBucket } from '../smpp/shared-rate.js';
 import { parseSmppUrl } from '../smpp/url.js';
 import { SmppSession, type SmppSessionOptions } from '../smpp/session.js';
@@ -53,6 +54,7 @@ export function smppChannel(o: SmppChannelOptions): Channel {
       await record({ provider: o.name, providerMessageId: r.messageId, status: r.stat, error: r.err ?? null, raw: r.raw });
     },
   });
+  const partial = partialParts();
   return {
     name: o.name,
     channel: 'sms',
@@ -66,16 +68,23 @@ export function smppChannel(o: SmppChannelOptions): Channel {
     },
     async send(msg) {
       const split = splitSms(smsText(msg.body, msg.payload));
+      const digest = partsDigest(split.parts);
+      // Parts an earlier attempt got accepted are not sent again (see partial.ts).
+      const earlier = split.parts.length > 1 ? partial.take(msg.id, digest) : undefined;
       try {
-        // The reference follows from the message, so a resend of the whole message (after a crash,
-        // or after a part could not be sent within the reassembly time) reuses it: a handset still
-        // holding parts of the earlier attempt completes the message instead of keeping a fragment.
-        // Consecutive messages get different references, as a counter would give them.
+        // The reference follows from the message, so any later attempt of it reuses it: a handset
+        // still holding parts of an earlier attempt can complete the message instead of keeping a
+        // fragment. Consecutive messages get different references, as a counter would give them.
         const reference = msg.id & 0xff;
-        const r = await session.submit({ to: msg.recipient, parts: split.parts, dataCoding: split.dataCoding, registeredDelivery: true, reference });
-        return { providerMessageIds: r.messageIds, segments: split.parts.length, encoding: split.encoding, answer: `message_id ${r.messageIds.join(',')}` };
+        const alreadyAccepted = earlier ? [...earlier.keys()] : [];
+        const r = await session.submit({ to: msg.recipient, parts: split.parts, dataCoding: split.dataCoding, registeredDelivery: true, reference, alreadyAccepted });
+        const fresh = r.messageIds[Symbol.iterator]();
+        const ids = split.parts.map((_, i) => earlier?.get(i + 1) ?? (fresh.next().value as string));
+        const resumed = earlier ? ` (parts ${alreadyAccepted.join(',')} accepted in an earlier attempt)` : '';
+        return { providerMessageIds: ids, segments: split.parts.length, encoding: split.encoding, answer: `message_id ${ids.join(',')}${resumed}` };
       } catch (e) {
         if (isSmppError(e)) {
+          if (split.parts.length > 1 && (e.accepted?.length || earlier)) partial.keep(msg.id, digest, earlier, e.accepted ?? []);
           throw new DeliveryError(e.message, { kind: e.kind, outcome: e.outcome, cause: e });
         }
         throw new DeliveryError((e as Error).message, { kind: 'transient', outcome: 'unknown', cause: e });

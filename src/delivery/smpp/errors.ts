@@ -59,6 +59,8 @@ export class SmppError extends Error {
     readonly kind: SmppErrorKind,
     readonly outcome: SmppOutcome,
     readonly commandStatus?: number,
+    /** Parts of a concatenated message the SMSC accepted before it failed (part number, message_id). */
+    readonly accepted?: ReadonlyArray<{ seq: number; id: string }>,
   ) {
     super(message);
     this.name = 'SmppError';

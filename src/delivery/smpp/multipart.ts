@@ -28,13 +28,20 @@ export interface PartRetry {
   now?: () => number;
 }
 
+/** One submit_sm of a message: its part number (1-based) and fields. */
+export interface NumberedPart {
+  seq: number;
+  fields: Record<string, unknown>;
+}
+
 /**
- * Sends every part and resolves with their message_ids in order. A single-part message is not
+ * Sends the parts given (all of a message, or those an earlier attempt left unsent: `total` is the
+ * message's count) and resolves with their message_ids in order. A single-part message is not
  * retried here: nothing of it can be left on a handset, so the worker's own retry is the cleaner
  * one (recorded as an attempt). A failure after some parts were accepted, or with an answer lost,
  * rejects with outcome 'unknown'.
  */
-export async function submitParts(parts: Array<Record<string, unknown>>, link: PartLink, retry: PartRetry): Promise<{ messageIds: string[] }> {
+export async function submitParts(parts: readonly NumberedPart[], total: number, link: PartLink, retry: PartRetry): Promise<{ messageIds: string[] }> {
   const now = retry.now ?? Date.now;
   const deadline = now() + retry.reassemblyMs;
   const ids: Array<string | undefined> = new Array<string | undefined>(parts.length);
@@ -50,12 +57,12 @@ export async function submitParts(parts: Array<Record<string, unknown>>, link: P
   const sendOne = async (i: number): Promise<void> => {
     for (let attempt = 0; ; attempt++) {
       try {
-        ids[i] = await link.send(parts[i]!);
+        ids[i] = await link.send(parts[i]!.fields);
         return;
       } catch (e) {
         const delayMs = backoffDelay(attempt, retry.minDelayMs, retry.maxDelayMs);
-        if (parts.length === 1 || failure !== undefined || !refusedForNow(e) || now() + delayMs >= deadline) return fail(e);
-        retry.onRetry?.({ seq: i + 1, attempt: attempt + 1, delayMs, error: e as SmppError });
+        if (total === 1 || failure !== undefined || !refusedForNow(e) || now() + delayMs >= deadline) return fail(e);
+        retry.onRetry?.({ seq: parts[i]!.seq, attempt: attempt + 1, delayMs, error: e as SmppError });
         await sleep(delayMs);
       }
       try {
@@ -90,12 +97,14 @@ export async function submitParts(parts: Array<Record<string, unknown>>, link: P
   const messageIds = ids.filter((id): id is string => id !== undefined);
   if (failure === undefined) return { messageIds };
   const error = isSmppError(failure) ? failure : new SmppError(String(failure), 'transient', 'unknown');
-  if (error.outcome === 'rejected' && (messageIds.length > 0 || unknown)) {
-    // Given up with parts on the handset: the worker sends the whole message again, under the same
-    // reference when the caller gives one (SmsToSend.reference), so the handset can still complete
-    // it; otherwise the accepted parts may show as a fragment. The attempt's error says so.
-    const accepted = `${messageIds.length} of ${parts.length} parts accepted; the handset may show a fragment until the message is sent again`;
-    throw new SmppError(`${error.message} (${accepted})`, error.kind, 'unknown', error.commandStatus);
+  const accepted = parts.flatMap((p, i) => (ids[i] === undefined ? [] : [{ seq: p.seq, id: ids[i]! }]));
+  if (error.outcome === 'rejected' && (accepted.length > 0 || unknown)) {
+    // Given up with parts on the handset, which may show them as a fragment: the attempt's error
+    // says so. The error lists the accepted parts, so that the next attempt sends only the others,
+    // under the same reference (see the SMPP channel); after a crash the whole message goes again
+    // under the same reference (the channel derives it from the message id).
+    const said = `${total - parts.length + accepted.length} of ${total} parts accepted; the handset may show a fragment until the rest is sent`;
+    throw new SmppError(`${error.message} (${said})`, error.kind, 'unknown', error.commandStatus, accepted);
   }
   throw error;
 }

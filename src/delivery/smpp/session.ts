@@ -186,15 +186,19 @@ export class SmppSession extends EventEmitter<SmppSessionEvents> {
   }
 
   /**
-   * Sends one submit_sm per part and resolves with every part's message_id. While unbound it
+   * Sends one submit_sm per part (but those in msg.alreadyAccepted) and resolves with the
+   * message_id of each part sent, in order. While unbound it
    * rejects at once (transient, nothing sent): await ready() first. A part of a concatenated
    * message refused for now is sent again alone (see multipart.ts). A failed message whose other
    * parts were accepted, or whose answer was lost, rejects with outcome 'unknown'.
    */
   async submit(msg: SmsToSend): Promise<{ messageIds: string[] }> {
-    const parts = submitSmFields(msg, this.source, msg.parts.length > 1 ? (msg.reference ?? this.nextRef()) : 0);
+    const fields = submitSmFields(msg, this.source, msg.parts.length > 1 ? (msg.reference ?? this.nextRef()) : 0);
+    const skip = new Set(msg.alreadyAccepted ?? []);
+    const parts = fields.map((f, i) => ({ seq: i + 1, fields: f })).filter((p) => !skip.has(p.seq));
     return await submitParts(
       parts,
+      fields.length,
       {
         slot: async () => {
           if (this.state !== 'bound') throw notBound(this.state === 'connecting' ? 'is not bound' : `is ${this.state}`);
@@ -208,7 +212,7 @@ export class SmppSession extends EventEmitter<SmppSessionEvents> {
         reassemblyMs: this.opts.reassemblyMs ?? REASSEMBLY_MS,
         minDelayMs: THROTTLE_MIN_MS,
         maxDelayMs: THROTTLE_MAX_MS,
-        onRetry: (r) => this.log.debug({ to: msg.to, seq: r.seq, of: parts.length, attempt: r.attempt, retryInMs: r.delayMs, err: r.error.message }, 'SMPP part refused for now; sending it again alone'),
+        onRetry: (r) => this.log.debug({ to: msg.to, seq: r.seq, of: fields.length, attempt: r.attempt, retryInMs: r.delayMs, err: r.error.message }, 'SMPP part refused for now; sending it again alone'),
       },
     );
   }

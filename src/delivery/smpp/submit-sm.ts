@@ -14,6 +14,11 @@ export interface SmsToSend {
    * from an earlier attempt complete it instead of keeping a fragment.
    */
   reference?: number;
+  /**
+   * Part numbers (1-based) an earlier attempt got accepted under the same reference: not sent
+   * again, so the handset holding them completes the message without duplicates.
+   */
+  alreadyAccepted?: readonly number[];
 }
 
 export interface SourceAddress {

@@ -22,6 +22,8 @@ export interface SmsProviderDeps {
   /** Where HTTP gateways post status reports. */
   callbackUrl: string;
   failover: SmsFailoverSettings;
+  /** SMPP pacing by parts, per process or shared by every worker of a bind; multi-part retry time. */
+  smpp?: { rateScope: 'process' | 'shared'; reassemblyMs: number };
 }
 
 /** The provider's own channel, as one provider of SMS was before there could be several. */
@@ -38,6 +40,9 @@ function providerChannel(p: SmsProviderSettings, d: SmsProviderDeps): Channel {
     reconnectMinMs: 1000,
     reconnectMaxMs: 5000,
     receiptTimeZone: p.receiptTimeZone,
+    // The provider's rate counts submit_sm (parts); the worker's own bucket counts messages, never fewer.
+    ratePerSecond: p.rate,
+    ...(d.smpp ? { rateScope: d.smpp.rateScope, reassemblyMs: d.smpp.reassemblyMs } : {}),
     readyTimeoutMs: 5000,
     db: d.db,
     failure: d.failure,
