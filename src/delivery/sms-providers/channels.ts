@@ -13,7 +13,7 @@ import type { FailureContext } from '../outbox/fallback.js';
 import { providerHealth, type HealthChange, type ProviderHealth } from './health.js';
 import { routeShares, type RoutedProvider } from './routing.js';
 import type { SmsFailoverSettings, SmsProviderSettings } from './settings.js';
-import { reportHealth } from './state.js';
+import { forgetStaleReports, reportHealth } from './state.js';
 
 export interface SmsProviderDeps {
   db: Kysely<DB>;
@@ -115,6 +115,7 @@ export function smsProviderChannels(list: readonly SmsProviderSettings[], d: Sms
   // Each provider's start() waits for its bind; once all have, what is not bound is down.
   const startProbes = () => {
     if (++started < list.length) return;
+    forgetStaleReports(d.db, new Date(Date.now() - 7 * 86_400_000)).catch(() => undefined);
     for (const r of routed) {
       r.health.started();
       if (r.health.healthy()) reportHealth(d.db, worker, { provider: r.name, healthy: true, reason: 'worker started', at: new Date() }, null).catch(() => undefined);

@@ -28,6 +28,11 @@ export async function reportHealth(db: Kysely<DB>, worker: string, c: HealthChan
           updated_at = EXCLUDED.updated_at`.execute(db);
 }
 
+/** Reports of workers long gone (each process reports under its own name): a week without news. */
+export async function forgetStaleReports(db: Kysely<DB>, before: Date): Promise<void> {
+  await sql`DELETE FROM sms_provider_health WHERE updated_at < ${before}`.execute(db);
+}
+
 /** The latest report of each provider, whichever worker made it. */
 export async function latestHealth(db: Kysely<DB>): Promise<Map<string, HealthReport>> {
   const r = await sql<{ provider: string; worker: string; healthy: boolean; reason: string; changed_at: Date; last_error: string | null; last_error_at: Date | null; updated_at: Date }>`
