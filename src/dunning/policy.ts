@@ -74,8 +74,8 @@ const reconnection = z
     restoreWithinHours: z.number().int().min(1).max(240),
     /** The express reconnection offered for a fee (the message always names it). */
     expressWithinHours: z.number().int().min(1).max(240),
-    /** Up to 1,000.00 EUR, so that the SMS keeps to one part. */
-    expressFeeEurMinor: z.number().int().min(0).max(100_000),
+    /** Up to 999.99 EUR, so that the SMS keeps to one part (src/delivery/text/sms-budget.ts). */
+    expressFeeEurMinor: z.number().int().min(0).max(99_999),
     channels: electronic,
   })
   .refine((r) => r.expressWithinHours < r.restoreWithinHours, {

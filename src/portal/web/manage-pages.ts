@@ -13,6 +13,7 @@ import { banner, button, checkbox, form, radios, type FieldError } from './compo
 import { checkContact, contactField, contactFieldName, contactQuestion } from './contact-field.js';
 import { firstStep } from './identity-pages.js';
 import { layout } from './layout.js';
+import { lifecyclePages, lifecycleSection } from './lifecycle-pages.js';
 import { expiredPage, field, flowContext, page, postedFlow, redirect, webOf, type Web } from './session.js';
 import { common, fieldErrors, refusalText, type Bi } from './texts.js';
 
@@ -82,6 +83,7 @@ function refusalPage(web: Web, flow: Flow, e: unknown, render: (errors: FieldErr
 }
 
 export function managePages(app: FastifyInstance, deps: PortalDeps): void {
+  lifecyclePages(app, deps, start);
   const sendCodePage = async (web: Web, flow: Flow, errors: FieldError[], status = 422) => {
     const l = web.lang;
     const active = await activeContacts(deps.db, flow.data.customer!);
@@ -140,6 +142,7 @@ export function managePages(app: FastifyInstance, deps: PortalDeps): void {
     const main = html`${banner(notice)}<h1>${t.dashTitle[l]}</h1>
 <p>${t.customer[l]}: ${customer}</p>
 <dl class="summary">${row('sms')}${row('email')}</dl>
+${contacts.length ? await lifecycleSection(web, flow) : ''}
 ${contacts.length ? html`<h2>${t.stopTitle[l]}</h2><p><a href="/manage/unsubscribe">${t.stopLink[l]}</a></p>` : ''}`;
     return sendHtml(reply, 200, layout(page(web), { title: t.dashTitle[l], main }));
   });
