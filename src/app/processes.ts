@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { purgeSessions } from '../backoffice/sessions.js';
 import { startBounceReceiver } from '../delivery/bounces.js';
+import { pollHttpGateway } from '../delivery/http-sms/poll.js';
 import { linkWaitingReceipts } from '../delivery/outbox/receipts.js';
 import { DunningScheduler } from '../dunning/scheduler.js';
 import { buildMetricsServer } from '../http/metrics.js';
@@ -36,6 +37,14 @@ function receiptChore(root: Root): Chore {
   return { name: 'receipt sweep', everyMs: RECEIPT_SWEEP_MS, run: () => linkWaitingReceipts(root.database.db, root.failure) };
 }
 
+/** Delivery states of an HTTP gateway that reports only when asked (its status endpoint), polled by the worker. */
+function gatewayPollChores(root: Root): Chore[] {
+  const gateway = root.config.delivery.httpSms;
+  const poll = gateway?.options.poll;
+  if (!gateway || !poll || root.config.sandbox) return [];
+  return [{ name: 'HTTP SMS status poll', everyMs: poll.intervalSeconds * 1000, run: () => pollHttpGateway(root.database.db, root.failure, gateway.options, { provider: 'http-sms' }) }];
+}
+
 function webChores(root: Root): Chore[] {
   const { db } = root.database;
   return [
@@ -65,7 +74,7 @@ function boundPort(app: FastifyInstance, configured: number): number {
 /** `izvestie start`: the web server, a worker, the daily run's scheduler and the bounce receiver. */
 export async function startAll(root: Root): Promise<Running> {
   const { config } = root;
-  const chores = new Housekeeping([templateChore(root), receiptChore(root), ...webChores(root)], root.logger);
+  const chores = new Housekeeping([templateChore(root), receiptChore(root), ...gatewayPollChores(root), ...webChores(root)], root.logger);
   const worker = createWorker(root);
   const scheduler = createScheduler(root);
   chores.start();
@@ -93,7 +102,7 @@ export async function startAll(root: Root): Promise<Running> {
 
 /** `izvestie worker`: sending only (any number of them may share one PostgreSQL). */
 export async function startWorker(root: Root): Promise<Running & { workerId: string }> {
-  const chores = new Housekeeping([templateChore(root), receiptChore(root)], root.logger);
+  const chores = new Housekeeping([templateChore(root), receiptChore(root), ...gatewayPollChores(root)], root.logger);
   const worker = createWorker(root);
   chores.start();
   await worker.start();

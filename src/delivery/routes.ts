@@ -1,12 +1,11 @@
 import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { recordAudit } from '../audit/record.js';
 import { maskAddress } from '../contacts/address.js';
 import { appSecret } from '../db/app-secret.js';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
-import { unstorableField } from '../http/error-handler.js';
 import { apiKeyGate } from '../http/api-key.js';
 import { html, sendHtml, type SafeHtml } from '../http/html.js';
 import { registerSecurityHeaders } from '../http/security-headers.js';
@@ -14,10 +13,9 @@ import type { AppDeps } from '../http/server.js';
 import { CSS_PATH } from '../portal/web/layout.js';
 import { recordBounce } from './bounces.js';
 import { parseBounce } from './email/dsn.js';
-import { parseCallback, verifyCallback, type CallbackReport } from './http-sms/callback.js';
-import type { HttpSmsConfig } from './http-sms/config.js';
+import { httpSmsCallbackRoute } from './http-sms/callback-route.js';
+import { httpSmsCallbackPath } from './sms-providers/settings.js';
 import type { FailureContext } from './outbox/fallback.js';
-import { receiptRecorder } from './outbox/receipts.js';
 import { verifyUnsubscribeToken } from './unsubscribe-token.js';
 
 const HTTP_SMS = 'http-sms';
@@ -32,93 +30,16 @@ export function deliveryRoutes(deps: AppDeps): FastifyPluginAsync {
     const gateway = deps.config.delivery.httpSms;
     // No gateway configured: no callback route, so the path answers 404.
     if (gateway) {
-      const cfg = gateway.options;
-      await app.register(callbackRoutes(deps, cfg, failure), { prefix: '/api/v1/delivery' });
+      const route = httpSmsCallbackRoute({ db: deps.database.db, failure, cfg: gateway.options, provider: HTTP_SMS, path: '/http-sms/callback' });
+      await app.register(route, { prefix: '/api/v1/delivery' });
+    }
+    // The other HTTP gateways of SMS_PROVIDERS: each its own route, its reports recorded under its name.
+    for (const p of deps.config.delivery.smsProviders) {
+      if (p.type !== 'http' || p.name === HTTP_SMS) continue;
+      await app.register(httpSmsCallbackRoute({ db: deps.database.db, failure, cfg: p.options, provider: p.name, path: httpSmsCallbackPath(p.name) }), { prefix: '/api/v1/delivery' });
     }
     await app.register(bounceRoutes(deps, failure), { prefix: '/api/v1/delivery' });
     await app.register(unsubscribeRoutes(deps));
-  };
-}
-
-// ---- HTTP SMS status callbacks -----------------------------------------------------------------
-
-const RECEIPT_STATUS: Record<CallbackReport['status'], string> = { delivered: 'DELIVRD', failed: 'UNDELIV', sent: 'ENROUTE', unknown: 'UNKNOWN' };
-
-/** Body fields of a callback: JSON, or a form (a repeated field becomes a list, which parseCallback refuses as ambiguous). */
-function callbackFields(contentType: string | undefined, raw: Buffer): Record<string, unknown> {
-  const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase();
-  if (type === 'application/json') {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(raw.toString('utf8'));
-    } catch {
-      throw new AppError('BAD_REQUEST', 'The callback body is not valid JSON.');
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new AppError('BAD_REQUEST', 'The callback body must be a JSON object.');
-    return parsed as Record<string, unknown>;
-  }
-  if (type === 'application/x-www-form-urlencoded') {
-    const fields: Record<string, string | string[]> = {};
-    for (const [k, v] of new URLSearchParams(raw.toString('utf8'))) {
-      const seen = fields[k];
-      fields[k] = seen === undefined ? v : [...(Array.isArray(seen) ? seen : [seen]), v];
-    }
-    return fields;
-  }
-  throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the status report as application/json or application/x-www-form-urlencoded.');
-}
-
-/**
- * The ids one report is recorded under. The HTTP SMS channel lists both the gateway's id and our
- * ref for one SMS, and a message counts as delivered once each of its ids has a receipt, so the
- * report is recorded under every id of the message it names.
- */
-async function reportIds(db: Kysely<DB>, report: CallbackReport): Promise<string[]> {
-  const ids = new Set([report.providerId, report.ref].filter((id): id is string => id !== undefined));
-  const ours = /^izv(\d{1,15})$/.exec(report.ref ?? '');
-  let q = db.selectFrom('outbox_messages').select('provider_message_ids').where('provider', '=', HTTP_SMS);
-  if (ours) q = q.where('id', '=', Number(ours[1]));
-  else if (report.providerId !== undefined) q = q.where('provider_message_ids', '@>', sql<string[]>`ARRAY[${report.providerId}]::text[]`);
-  else return [...ids];
-  const row = await q.executeTakeFirst();
-  for (const id of row?.provider_message_ids ?? []) ids.add(id);
-  return [...ids];
-}
-
-function callbackRoutes(deps: AppDeps, cfg: HttpSmsConfig, failure: FailureContext): FastifyPluginAsync {
-  // A burst of reports shares transactions, as SMPP receipts do.
-  const record = receiptRecorder(deps.database.db, failure);
-  return async (app) => {
-    // The signature covers the bytes as sent: every body is kept raw here and parsed after the check.
-    app.removeAllContentTypeParsers();
-    app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 64 * 1024 }, (_req, body, done) => done(null, body));
-
-    app.route<{ Querystring: Record<string, unknown> }>({
-      // GET: gateways that can only call a fixed URL with the report in the query (token mode).
-      method: ['GET', 'POST'],
-      url: '/http-sms/callback',
-      handler: async (req, reply) => {
-        const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-        if (!verifyCallback(cfg, { headers: req.headers, rawBody, query: req.query })) {
-          throw new AppError('UNAUTHORIZED', 'The callback signature or token is not valid.');
-        }
-        const fields = req.method === 'GET' ? req.query : callbackFields(req.headers['content-type'], rawBody);
-        // Refused here, alone: reports are stored in groups, and one the database cannot store would fail the others with it.
-        const bad = unstorableField(fields, 'body');
-        if (bad !== null) throw new AppError('BAD_REQUEST', `${bad}: contains a NUL character or invalid Unicode`, { field: bad });
-        const report = parseCallback(cfg, fields);
-        const ids = await reportIds(deps.database.db, report);
-        if (ids.length === 0) throw new AppError('VALIDATION_FAILED', 'The status report names no message (neither our reference nor the gateway id).');
-        const status = RECEIPT_STATUS[report.status];
-        // The token proves the sender; it is no part of the report and must not be stored with it.
-        const raw = req.method === 'GET' ? JSON.stringify(Object.fromEntries(Object.entries(fields).filter(([k]) => k !== 'token'))) : rawBody.toString('utf8');
-        // Answered only once stored: a gateway that gets no 2xx sends the report again.
-        const results = await Promise.all(ids.map((id) => record({ provider: HTTP_SMS, providerMessageId: id, status, error: report.detail ?? null, raw })));
-        const recorded = results.filter((r) => !r.duplicate).length;
-        const matched = results.find((r) => r.messageId !== null)?.messageId ?? null;
-        return reply.send({ status, recorded, messageId: matched });
-      },
-    });
   };
 }
 

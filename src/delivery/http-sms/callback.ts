@@ -19,7 +19,7 @@ export interface CallbackReport {
   detail?: string;
 }
 
-type CallbackConfig = Pick<HttpSmsConfig, 'callbackSecret' | 'callbackMode'>;
+type CallbackConfig = Pick<HttpSmsConfig, 'callbackSecret' | 'callbackMode'> & { callbackUser?: string };
 
 // A repeated header or parameter is ambiguous: nothing is taken from it.
 function single(v: unknown): string | undefined {
@@ -51,18 +51,34 @@ function validSignature(signature: string | undefined, secret: string, rawBody: 
   return timingSafeEqual(Buffer.from(hex, 'hex'), expected);
 }
 
+function validBasic(authorization: string | undefined, user: string, secret: string): boolean {
+  const m = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(authorization?.trim() ?? '');
+  if (!m) return false;
+  const decoded = Buffer.from(m[1] ?? '', 'base64').toString('utf8');
+  const i = decoded.indexOf(':');
+  if (i < 0) return false;
+  // Both compared, so a wrong user and a wrong password take the same time.
+  const u = sameSecret(decoded.slice(0, i), user);
+  const p = sameSecret(decoded.slice(i + 1), secret);
+  return u && p;
+}
+
 /**
  * Whether a callback request comes from the gateway. 'hmac': header X-Signature is the hex
  * HMAC-SHA256 of the raw body with the secret ('sha256=' prefix allowed). 'token': query `token`
  * or header X-Callback-Token equals the secret (for gateways that can only call a fixed URL).
+ * 'basic': HTTP basic authentication with callbackUser and the secret. Without a secret nothing is taken.
  */
 export function verifyCallback(cfg: CallbackConfig, req: CallbackRequest): boolean {
-  if (cfg.callbackMode === 'hmac') return validSignature(header(req.headers, 'x-signature'), cfg.callbackSecret, req.rawBody);
+  const secret = cfg.callbackSecret;
+  if (secret === undefined) return false;
+  if (cfg.callbackMode === 'hmac') return validSignature(header(req.headers, 'x-signature'), secret, req.rawBody);
+  if (cfg.callbackMode === 'basic') return validBasic(header(req.headers, 'authorization'), cfg.callbackUser ?? 'izvestie', secret);
   const fromQuery = single(req.query['token']);
   const fromHeader = header(req.headers, 'x-callback-token');
   // Both are compared when both are present, so which one was tried does not show in the timing.
-  const q = fromQuery !== undefined && sameSecret(fromQuery, cfg.callbackSecret);
-  const h = fromHeader !== undefined && sameSecret(fromHeader, cfg.callbackSecret);
+  const q = fromQuery !== undefined && sameSecret(fromQuery, secret);
+  const h = fromHeader !== undefined && sameSecret(fromHeader, secret);
   return q || h;
 }
 
@@ -72,7 +88,7 @@ function field(fields: Record<string, unknown>, path: string): string | undefine
   return text === '' ? undefined : text;
 }
 
-function mapStatus(map: Record<string, CallbackStatus>, word: string): CallbackStatus | 'unknown' {
+export function mapStatus(map: Record<string, CallbackStatus>, word: string): CallbackStatus | 'unknown' {
   if (Object.hasOwn(map, word)) return map[word] ?? 'unknown';
   const lower = word.toLowerCase();
   for (const [k, v] of Object.entries(map)) {
@@ -101,4 +117,18 @@ export function parseCallback(
     status: word === undefined ? 'unknown' : mapStatus(cfg.callbackStatusMap, word),
     ...(detail === '' ? {} : { detail }),
   };
+}
+
+/**
+ * Every report in a callback request: the list at callbackBatchPath (each entry one report), or
+ * the fields as one report. A batch whose list is missing gives no reports.
+ */
+export function parseCallbacks(
+  cfg: Pick<HttpSmsConfig, 'callbackFields' | 'callbackStatusMap' | 'callbackBatchPath'>,
+  fields: Record<string, unknown>,
+): CallbackReport[] {
+  if (cfg.callbackBatchPath === undefined) return [parseCallback(cfg, fields)];
+  const list = valueAtPath(fields, cfg.callbackBatchPath);
+  if (!Array.isArray(list)) return [];
+  return list.map((entry) => parseCallback(cfg, entry !== null && typeof entry === 'object' ? (entry as Record<string, unknown>) : {}));
 }
