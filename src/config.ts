@@ -417,9 +417,9 @@ function smsProviderList(r: Raw): SmsProviderSettings[] {
   }
 }
 
-/** The HTTP gateway of SMS_PROVIDERS, for its status callback route. */
+/** The HTTP gateway of SMS_PROVIDERS named http-sms, whose reports come where HTTP_SMS_URL's do (the others' under their names). */
 function listedHttpSms(list: readonly SmsProviderSettings[]): DeliverySettings['httpSms'] {
-  const p = list.find((x) => x.type === 'http');
+  const p = list.find((x) => x.type === 'http' && x.name === 'http-sms');
   return p?.type === 'http' ? { url: p.url, options: p.options, rate: p.rate } : null;
 }
 

@@ -50,7 +50,7 @@ export function buildChannels(config: Config, database: Database, logger: Logger
         db: database.db,
         failure,
         logger,
-        callbackUrl: `${config.http.publicUrl}/api/v1/delivery/http-sms/callback`,
+        deliveryUrl: `${config.http.publicUrl}/api/v1/delivery`,
         failover: d.smsFailover,
         smpp: { rateScope: d.smppRateScope, reassemblyMs: d.smppReassemblyMs },
       }),

@@ -12,15 +12,15 @@ import { DeliveryError, type Channel } from '../channels/types.js';
 import type { FailureContext } from '../outbox/fallback.js';
 import { providerHealth, type HealthChange, type ProviderHealth } from './health.js';
 import { routeShares, type RoutedProvider } from './routing.js';
-import type { SmsFailoverSettings, SmsProviderSettings } from './settings.js';
+import { httpSmsCallbackPath, type SmsFailoverSettings, type SmsProviderSettings } from './settings.js';
 import { forgetStaleReports, reportHealth } from './state.js';
 
 export interface SmsProviderDeps {
   db: Kysely<DB>;
   failure: FailureContext;
   logger: Logger;
-  /** Where HTTP gateways post status reports. */
-  callbackUrl: string;
+  /** The public base of the delivery routes (…/api/v1/delivery): HTTP gateways post status reports under it. */
+  deliveryUrl: string;
   failover: SmsFailoverSettings;
   /** SMPP pacing by parts, per process or shared by every worker of a bind; multi-part retry time. */
   smpp?: { rateScope: 'process' | 'shared'; reassemblyMs: number };
@@ -28,7 +28,7 @@ export interface SmsProviderDeps {
 
 /** The provider's own channel, as one provider of SMS was before there could be several. */
 function providerChannel(p: SmsProviderSettings, d: SmsProviderDeps): Channel {
-  if (p.type === 'http') return httpSmsChannel(p.options, { name: p.name, callbackUrl: d.callbackUrl });
+  if (p.type === 'http') return httpSmsChannel(p.options, { name: p.name, callbackUrl: `${d.deliveryUrl}${httpSmsCallbackPath(p.name)}` });
   return smppChannel({
     name: p.name,
     url: p.url,

@@ -48,8 +48,12 @@ export interface SmsFailoverSettings {
   recoveryMs: number;
 }
 
-// The callback route of HTTP gateways records receipts under this name (src/delivery/routes.ts).
+// The name of the one gateway of HTTP_SMS_URL; its status reports come to /api/v1/delivery/http-sms/callback,
+// those of any other HTTP gateway of SMS_PROVIDERS to /api/v1/delivery/http-sms/<name>/callback.
 export const HTTP_SMS_NAME = 'http-sms';
+
+/** The path (under /api/v1/delivery) of an HTTP gateway's status reports. */
+export const httpSmsCallbackPath = (name: string) => (name === HTTP_SMS_NAME ? '/http-sms/callback' : `/http-sms/${name}/callback`);
 const RESERVED = ['sandbox', 'smtp', 'print'];
 
 function accepted(check: (v: string) => unknown, message?: string) {
@@ -86,7 +90,7 @@ const smppEntry = z
 
 const httpEntry = z
   .object({
-    name: name.refine((n) => n === HTTP_SMS_NAME, `must be "${HTTP_SMS_NAME}": delivery reports come to /api/v1/delivery/http-sms/callback under that name`),
+    name,
     type: z.literal('http'),
     rate: rate(50),
     inFlight,

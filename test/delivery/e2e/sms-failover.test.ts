@@ -2,6 +2,7 @@
 // assembled from the root, as `izvestie worker` runs it. The primary takes everything while
 // healthy; stopped, or refusing most sends, new messages go to the backup, none to both; back,
 // it takes over again; a prefix-preferred provider takes its operator's numbers.
+import { createHmac } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -258,6 +259,7 @@ describe('several SMS providers: an HTTP gateway as the backup of an SMPP primar
   let primary: Smsc;
   let gateway: HttpGateway;
   let worker: Worker;
+  let root: Root;
 
   before(async () => {
     database = await openTestPostgres();
@@ -266,7 +268,8 @@ describe('several SMS providers: an HTTP gateway as the backup of an SMPP primar
     const providers = [
       { name: 'a1', type: 'smpp', url: primary.url, rate: 500, inFlight: 20 },
       {
-        name: 'http-sms',
+        // Not http-sms: its status reports come to /api/v1/delivery/http-sms/mobica/callback.
+        name: 'mobica',
         type: 'http',
         url: gateway.url,
         rate: 500,
@@ -279,7 +282,7 @@ describe('several SMS providers: an HTTP gateway as the backup of an SMPP primar
       },
     ];
     const config = loadConfig({ DATABASE_URL: database.url, SMS_PROVIDERS: JSON.stringify(providers), SMS_QUIET_HOURS: 'off', SMS_FAILOVER_RECOVERY_SECONDS: '1' });
-    const root = await assemble(config, silentLogger, database);
+    root = await assemble(config, silentLogger, database);
     worker = createWorker(root, { pollIntervalMs: 200 });
     await worker.start();
   });
@@ -310,9 +313,24 @@ describe('several SMS providers: an HTTP gateway as the backup of an SMPP primar
     await primary.pause();
     primary.dropConnections();
     const down = await batch('down', 20);
-    assert.deepEqual(down.attempts, { 'http-sms': 20 });
+    assert.deepEqual(down.attempts, { mobica: 20 });
     assert.equal(posted(down.wire), 20, 'one request per message');
     assert.equal(primary.submitted.filter((sm) => down.wire.has(sm.destination_addr)).length, 0);
     await primary.resume();
+
+    // The gateway's status report, at the route of its name, is recorded under its name.
+    const request = gateway.requests.find((q) => q.method === 'POST' && down.wire.has(String((q.body as { to?: unknown }).to)));
+    const ref = String((request?.body as { idd?: unknown }).idd);
+    const body = JSON.stringify({ idd: ref, status: 'delivered' });
+    const server = await buildServer(root);
+    try {
+      const signature = createHmac('sha256', 'a-long-shared-callback-secret').update(body, 'utf8').digest('hex');
+      const r = await server.inject({ method: 'POST', url: '/api/v1/delivery/http-sms/mobica/callback', headers: { 'content-type': 'application/json', 'x-signature': signature }, payload: body });
+      assert.equal(r.statusCode, 200, r.body);
+    } finally {
+      await server.close();
+    }
+    const message = await database.db.selectFrom('outbox_messages').select(['status', 'provider']).where('id', '=', Number(ref.replace(/^izv/, ''))).executeTakeFirstOrThrow();
+    assert.deepEqual(message, { status: 'delivered', provider: 'mobica' });
   });
 });

@@ -38,7 +38,7 @@ describe('SMS_PROVIDERS', () => {
     refused([{ ...A1, rate: 0 }], /^SMS_PROVIDERS: \[0\]\.rate: /);
     refused([{ ...A1, prefixes: ['+35988'] }], /^SMS_PROVIDERS: \[0\]\.prefixes\.0: must be the digits after \+359/);
     refused([{ ...A1, windows: 3 }], /^SMS_PROVIDERS: \[0\]: .*windows/);
-    refused([{ name: 'mobica', type: 'http', url: 'https://gw.example.bg/send' }], /^SMS_PROVIDERS: \[0\]\.name: must be "http-sms"/);
+    refused([A1, { name: 'mobica', type: 'http', url: 'ftp://gw.example.bg/send', bodyTemplate: { to: '{to}' } }], /^SMS_PROVIDERS: \[1\]\.url: /);
     refused([A1], /^SMS_PROVIDERS: set either SMS_PROVIDERS or SMPP_URL/, { SMPP_URL: A1.url });
   });
 });
