@@ -3,6 +3,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { effectivenessReport } from '../dunning/effectiveness.js';
+import { NOTICE_KINDS } from '../dunning/policy.js';
 
 export interface MonthChannel {
   month: string;
@@ -50,16 +51,29 @@ export interface SmsMonth {
   month: string;
   segments: number;
   costMinor: number;
+  /** Overdue notices sent by SMS, and their average parts (the goal is one; null: none). */
+  notices: number;
+  partsPerNotice: number | null;
 }
 
+const noticeKinds = sql.join(NOTICE_KINDS.map((k) => sql`${k}`));
+
 export async function smsByMonth(db: Kysely<DB>, months: readonly string[]): Promise<SmsMonth[]> {
-  const r = await sql<{ month: string; segments: number; cost: number }>`
+  const r = await sql<{ month: string; segments: number; cost: number; notices: number; notice_segments: number }>`
     SELECT to_char(created_at AT TIME ZONE 'Europe/Sofia', 'YYYY-MM') AS month,
-           coalesce(sum(segments), 0)::int AS segments, coalesce(sum(cost_minor), 0)::bigint AS cost
+           coalesce(sum(segments), 0)::int AS segments, coalesce(sum(cost_minor), 0)::bigint AS cost,
+           (count(*) FILTER (WHERE kind IN (${noticeKinds})))::int AS notices,
+           (coalesce(sum(segments) FILTER (WHERE kind IN (${noticeKinds})), 0))::int AS notice_segments
       FROM outbox_messages
      WHERE created_at >= ${monthStart(months[0] ?? '2000-01')} AND channel = 'sms' AND sent_at IS NOT NULL
      GROUP BY 1 ORDER BY 1`.execute(db);
-  return r.rows.map((x) => ({ month: x.month, segments: x.segments, costMinor: Number(x.cost) }));
+  return r.rows.map((x) => ({
+    month: x.month,
+    segments: x.segments,
+    costMinor: Number(x.cost),
+    notices: x.notices,
+    partsPerNotice: x.notices === 0 ? null : Math.round((x.notice_segments / x.notices) * 100) / 100,
+  }));
 }
 
 export interface SubscriptionMonth {

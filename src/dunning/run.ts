@@ -68,6 +68,9 @@ export interface StageFigures {
   newlyListed: number;
   smsSegments: number;
   smsCostMinor: number;
+  /** SMS notices created at this stage, and their average parts (null: none). */
+  smsNotices?: number;
+  smsPartsPerNotice?: number | null;
 }
 
 export interface RunReport {
@@ -82,6 +85,9 @@ export interface RunReport {
   disconnectionCount: number;
   smsSegments: number;
   smsCostMinor: number;
+  /** SMS notices created, and their average parts (one part each is the goal; null: none). */
+  smsNotices: number;
+  smsPartsPerNotice: number | null;
   stages: StageFigures[];
   /** Asked only when the run has approval settings: the usual day, and whether its notices are held. */
   approval: { usualNotices: number; held: boolean } | null;
@@ -145,6 +151,11 @@ async function enqueueNotices(trx: Transaction<DB>, runId: number, date: LocalDa
   return r.rows;
 }
 
+/** Average SMS parts per notice, to two decimals; null without SMS notices. */
+export function partsPerNotice(parts: number, notices: number): number | null {
+  return notices === 0 ? null : Math.round((parts / notices) * 100) / 100;
+}
+
 async function smsSegmentsByStage(trx: Transaction<DB>, groups: CreatedGroup[], render: Renderer): Promise<Map<string, number>> {
   const sms = groups.filter((g) => g.channel === 'sms');
   const out = new Map<string, number>();
@@ -197,7 +208,7 @@ export async function runDunning(db: Kysely<DB>, o: RunOptions): Promise<RunRepo
   try {
     const skip = async (why: 'locked' | 'done'): Promise<RunReport> => {
       await trx.rollback().execute();
-      return { runId: null, date: o.date, dryRun: o.dryRun === true, skipped: why, policyVersion: 0, overdueCustomers: 0, noticesCreated: 0, disconnectionCount: 0, smsSegments: 0, smsCostMinor: 0, stages: [], approval: null, lifecycle: { preDue: 0, contactChecks: 0 } };
+      return { runId: null, date: o.date, dryRun: o.dryRun === true, skipped: why, policyVersion: 0, overdueCustomers: 0, noticesCreated: 0, disconnectionCount: 0, smsSegments: 0, smsCostMinor: 0, smsNotices: 0, smsPartsPerNotice: null, stages: [], approval: null, lifecycle: { preDue: 0, contactChecks: 0 } };
     };
     if (!(await lock(trx, o.oncePerDay !== true))) return await skip('locked');
     if (o.oncePerDay) {
@@ -227,6 +238,7 @@ export async function runDunning(db: Kysely<DB>, o: RunOptions): Promise<RunRepo
     const stages: StageFigures[] = plan.stages.map((s) => {
       const row = rows.get(s.id) as StageRow;
       const seg = segments.get(s.id) ?? 0;
+      const smsNotices = created.filter((g) => g.stage === s.id && g.channel === 'sms').reduce((n, g) => n + g.n, 0);
       return {
         stage: s.id,
         template: s.notice?.template ?? null,
@@ -244,6 +256,8 @@ export async function runDunning(db: Kysely<DB>, o: RunOptions): Promise<RunRepo
         newlyListed: s.notice === null ? Number(listed.numAffectedRows ?? 0n) : 0,
         smsSegments: seg,
         smsCostMinor: seg * o.smsPricePerSegmentMinor,
+        smsNotices,
+        smsPartsPerNotice: partsPerNotice(seg, smsNotices),
       };
     });
     const sum = (f: (s: StageFigures) => number) => stages.reduce((n, s) => n + f(s), 0);
@@ -265,6 +279,8 @@ export async function runDunning(db: Kysely<DB>, o: RunOptions): Promise<RunRepo
       disconnectionCount: sum((s) => s.listed),
       smsSegments: sum((s) => s.smsSegments),
       smsCostMinor: sum((s) => s.smsCostMinor),
+      smsNotices: sum((s) => s.smsNotices ?? 0),
+      smsPartsPerNotice: partsPerNotice(sum((s) => s.smsSegments), sum((s) => s.smsNotices ?? 0)),
       stages,
       approval,
       lifecycle,

@@ -56,6 +56,13 @@ describeEachBackend('dashboard and /metrics', (get) => {
     const chart = await supervisor.get('/backoffice/assets/chart.umd.min.js');
     assert.equal(chart.status, 200);
     assert.match(chart.body, /Chart/);
+    // Every seeded SMS notice took two parts (Cyrillic): the average per notice shows it, month by month.
+    const smsCsv = (await supervisor.get('/backoffice/dashboard/export/sms')).body;
+    assert.match(smsCsv, /Средно части на известие/);
+    const rows = smsCsv.trim().split(/\r?\n/).slice(1);
+    assert.ok(rows.length >= 5, smsCsv);
+    for (const row of rows) assert.match(row, /,2\.00$/, row);
+    assert.match(r.body, /Средно части на известие/);
     for (const report of ['messages', 'sms', 'subscriptions', 'effectiveness', 'queue', 'attention']) {
       const csv = await supervisor.get(`/backoffice/dashboard/export/${report}`);
       assert.equal(csv.status, 200, report);

@@ -51,7 +51,9 @@ for (const b of backends) {
       assert.equal(dry.status, 0, dry.stderr);
       assert.match(dry.stdout, /DRY RUN: nothing was written or sent/);
       assert.match(dry.stdout, /reminder\s+2\s+0\s+0\s+0\s+1\s+sms\s+1\s+1/);
-      assert.match(dry.stdout, /Would create 1 notice\(s\); SMS about \d part\(s\), about 0\.\d\d EUR\./);
+      assert.match(dry.stdout, /Would create 1 notice\(s\); SMS about 1 part\(s\), about 0\.05 EUR\./);
+      // One GSM-7 part per SMS notice (the shipped texts fit one part at worst).
+      assert.match(dry.stdout, /SMS notices: 1; average parts per SMS notice: 1\.00 \(reminder 1\.00\)\./);
       const real = cli(['run', '--date', '2026-11-03'], env);
       assert.match(real.stdout, /^Dunning run \d+ for 2026-11-03/);
       assert.match(real.stdout, /Created 1 notice\(s\)/);

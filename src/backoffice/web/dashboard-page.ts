@@ -65,6 +65,8 @@ function columns(c: StaffCtx) {
       monthColumn<SmsMonth>(),
       { bg: 'SMS части', en: 'SMS parts', csv: (r) => r.segments, numeric: true },
       { bg: 'Цена (EUR)', en: 'Cost (EUR)', csv: (r) => csvEur(r.costMinor), cell: (r) => fmtEur(r.costMinor, c.lang), numeric: true },
+      { bg: 'SMS известия', en: 'SMS notices', csv: (r) => r.notices, numeric: true },
+      { bg: 'Средно части на известие', en: 'Average parts per notice', csv: (r) => (r.partsPerNotice === null ? null : r.partsPerNotice.toFixed(2)), numeric: true },
     ] as Column<SmsMonth>[],
     subscriptions: [
       monthColumn<SubscriptionMonth>(),

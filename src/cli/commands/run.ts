@@ -30,6 +30,7 @@ export function formatRunReport(r: RunReport): string {
   lines.push(
     '',
     `${r.dryRun ? 'Would create' : 'Created'} ${r.noticesCreated} notice(s); SMS about ${r.smsSegments} part(s), about ${eur(r.smsCostMinor)} EUR.`,
+    `SMS notices: ${r.smsNotices}; average parts per SMS notice: ${r.smsPartsPerNotice === null ? '-' : r.smsPartsPerNotice.toFixed(2)}${perStage(r)}.`,
     `Disconnection list: ${r.disconnectionCount} customer(s).`,
     `Pre-due reminders: ${r.lifecycle.preDue}; contact checks: ${r.lifecycle.contactChecks}.`,
   );
@@ -41,6 +42,12 @@ export function formatRunReport(r: RunReport): string {
     );
   }
   return lines.join('\n') + '\n';
+}
+
+/** " (reminder 1.00, final 1.00)": the average parts of each stage that has SMS notices. */
+function perStage(r: RunReport): string {
+  const stages = r.stages.filter((s) => s.smsPartsPerNotice !== undefined && s.smsPartsPerNotice !== null);
+  return stages.length === 0 ? '' : ` (${stages.map((s) => `${s.stage} ${(s.smsPartsPerNotice as number).toFixed(2)}`).join(', ')})`;
 }
 
 export function formatDecision(d: RunDecision): string {
