@@ -55,12 +55,13 @@ describeEachBackend('SMPP pacing and multi-part retries through the worker, on t
 
   test('SMPP_RATE_SCOPE=shared: two workers on one bind together stay within SMPP_RATE', async () => {
     const { db } = get();
-    await enqueueMany(db, notices('shared', 100));
-    // A small in-flight window keeps each worker's claims small, so both get work.
-    const env = { SMPP_RATE: '50', SMPP_RATE_SCOPE: 'shared', SMPP_WINDOW: '2', SMPP_IN_FLIGHT: '2' };
+    const n = 200;
+    await enqueueMany(db, notices('shared', n));
+    // SMPP_IN_FLIGHT bounds each worker's claims (10 × it), so both get work.
+    const env = { SMPP_RATE: '50', SMPP_RATE_SCOPE: 'shared', SMPP_WINDOW: '5', SMPP_IN_FLIGHT: '10' };
     await Promise.all([start(env), start(env)]);
-    await until(async () => (await countSent(db)) === 100, 90_000, 'every notice sent');
-    assert.equal(smsc.received.length, 300);
+    await until(async () => (await countSent(db)) === n, 120_000, 'every notice sent');
+    assert.equal(smsc.received.length, 3 * n);
     const byBind = new Map<number, number>();
     for (const s of smsc.received) byBind.set(s.bind, (byBind.get(s.bind) ?? 0) + 1);
     assert.equal(byBind.size, 2, 'both workers sent');
