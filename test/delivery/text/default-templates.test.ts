@@ -32,6 +32,20 @@ function sampleVars(lang: Lang): Record<string, string | number> {
     oldest_due_date: formatDateBg('2026-11-24'),
     disconnection_date: formatDateBg('2026-12-09'),
     pay_url: 'https://plati.example.bg/p/7Kx2mQ9a',
+    customer_no: maskCustomerNumber('3001234567'),
+    pay_code: lang === 'bg' ? 'bPay: код 71234, аб.№ ******4567' : 'bPay: code 71234, ref. ******4567',
+    invoice_list: '- № 0301234567, падеж 24.11.2026, дължимо 3 086,42 EUR\n- № 0301298765, падеж 24.12.2026, дължимо 3 086,42 EUR',
+    ways_to_pay: 'Банков превод:\n  IBAN: BG80 BNBG 9661 1020 3456 78 (Примерна банка АД)',
+    pay_online_url: 'https://primer-energy.example.bg/plashtane',
+    pay_bank_name: 'Примерна банка АД',
+    pay_bank_iban: 'BG80 BNBG 9661 1020 3456 78',
+    pay_bpay_code: '71234',
+    pay_cash_desks: 'Easypay, Fastpay',
+    pay_settlement_days: 2,
+    suspension_fee: '15,34 EUR',
+    restoration_fee: '15,34 EUR',
+    complaints_url: 'https://primer-energy.example.bg/zhalbi',
+    support_url: 'https://primer-energy.example.bg/podkrepa',
     unsubscribe_url: 'https://izvestia.example.bg/u/Q2x7Lm4pR8sT1vW9',
     code: '482915',
     minutes: 10,
@@ -86,7 +100,10 @@ test('overdue notices carry the facts the customer needs', () => {
         assert.ok(listPlaceholders(t.sms).includes(name), `${type}.${lang}.sms lacks ${name}`);
       }
       for (const field of ['emailText', 'emailHtml', 'letter'] as const) {
-        for (const name of ['customer_name', 'total_eur', 'invoice_numbers', 'oldest_due_date', 'pay_url']) {
+        // What the Energy Act (art. 38б, 38з) and Directive 2019/944 (art. 10, 28a) ask a written notice to say.
+        const required = ['customer_name', 'customer_no', 'total_eur', 'invoice_list', 'oldest_due_date', 'pay_url', 'ways_to_pay', 'pay_settlement_days'];
+        required.push('suspension_fee', 'restoration_fee', 'complaints_url', 'support_url', 'utility_phone');
+        for (const name of required) {
           assert.ok(listPlaceholders(t[field]).includes(name), `${type}.${lang}.${field} lacks ${name}`);
         }
       }
@@ -154,10 +171,10 @@ test('plain-text email and letter keep paragraphs and put links on their own', (
   const t = defaultTemplates.overdue_reminder.bg;
   const text = renderTemplate(t.emailText, varsFor('overdue_reminder', 'email', 'bg'));
   assert.ok(text.startsWith('Здравейте, Александра Константинова-Петрова,\n\n'));
-  assert.ok(text.includes('Платете онлайн: https://plati.example.bg/p/7Kx2mQ9a'));
+  assert.ok(text.includes('Платете сега: https://plati.example.bg/p/7Kx2mQ9a'));
   assert.ok(text.includes('https://izvestia.example.bg/u/Q2x7Lm4pR8sT1vW9'));
   assert.ok(!/<[a-z]/i.test(text));
   const letter = renderTemplate(t.letter, varsFor('overdue_reminder', 'letter', 'bg'));
-  assert.ok(letter.includes('Обща дължима сума: 12 345,68 EUR (24 146,05 лв.)'), letter);
+  assert.ok(letter.includes('Дължима сума: 12 345,68 EUR (24 146,05 лв.)'), letter);
   assert.ok(!letter.includes('izvestia.example.bg/u/'));
 });
