@@ -2,7 +2,9 @@
 // Modes:
 //   worker                             izvestie's worker as `izvestie worker` builds it (settings from the environment)
 //   sandbox <> <> <window>             the same worker with only the sandbox SMS channel, unpaced, <window> in flight
-//   bare-smpp <url> <count> <window>   a raw `smpp` client: bind, then submit_sm with at most <window> unanswered
+//   bare-smpp <url> <count> <window> [<parts>]   a raw `smpp` client: bind, then submit_sm (the
+//                                      worker's fields, every part asking for a receipt) with at most
+//                                      <window> unanswered; each receipt is answered at once, nothing kept
 //   bare-smtp <url> <count> <pool>     a raw nodemailer pool of <pool> connections, 2 × <pool> sends at once
 // Each sends {go} over IPC right before it starts sending, waits for {stop} from the parent, and
 // answers {maxRssMB}; both messages carry the CPU time used so far (cpuMs). The parent measures throughput on the servers' side.
@@ -17,11 +19,12 @@ import { createWorker } from '../src/app/worker.js';
 import { deliveryConfigFrom } from '../src/delivery/setup.js';
 import { Worker } from '../src/delivery/worker.js';
 import { parseSmppUrl } from '../src/delivery/smpp/url.js';
+import { sourceAddress, submitSmFields } from '../src/delivery/smpp/submit-sm.js';
 import { splitSms } from '../src/delivery/text/segments.js';
 import { silentLogger } from '../src/log.js';
-import { benchEmail, benchSmsText } from './dispatch-content.js';
+import { benchEmail, benchPhone, benchSmsTextOf } from './dispatch-content.js';
 
-const [mode, url = '', countArg = '0', sizeArg = '1'] = process.argv.slice(2);
+const [mode, url = '', countArg = '0', sizeArg = '1', partsArg = '1'] = process.argv.slice(2);
 const count = Number(countArg);
 const size = Number(sizeArg);
 
@@ -74,26 +77,27 @@ async function bareSmpp(): Promise<() => Promise<void>> {
       ),
     );
   });
+  // The receipts the SMSC sends are answered at once and otherwise ignored.
+  session.on('pdu', (pdu: PDU) => {
+    if (pdu.command === 'deliver_sm') session.send(pdu.response());
+  });
+  const source = sourceAddress('IZVESTIE');
+  const parts = Number(partsArg);
   send({ go: true, cpuMs: cpuMs() });
-  let sent = 0;
+  // The PDUs of every message, as the worker's session builds them (UDH on multi-part texts).
+  let next = 0;
+  let queue: Array<Record<string, unknown>> = [];
   let inFlight = 0;
   const pump = (): void => {
-    while (inFlight < size && sent < count) {
-      const i = sent++;
+    while (inFlight < size) {
+      if (queue.length === 0) {
+        if (next >= count) return;
+        const i = next++;
+        const split = splitSms(benchSmsTextOf(i, parts));
+        queue = submitSmFields({ to: benchPhone(i), parts: split.parts, dataCoding: split.dataCoding, registeredDelivery: true }, source, i & 0xff);
+      }
       inFlight++;
-      const [part] = splitSms(benchSmsText(i)).parts;
-      const pdu = new smpp.PDU('submit_sm', {
-        source_addr_ton: 5,
-        source_addr_npi: 0,
-        source_addr: 'IZVESTIE',
-        dest_addr_ton: 1,
-        dest_addr_npi: 1,
-        destination_addr: `359888${String(i).padStart(6, '0')}`,
-        registered_delivery: 1,
-        data_coding: 0,
-        short_message: part,
-      });
-      session.send(pdu, (resp: PDU) => {
+      session.send(new smpp.PDU('submit_sm', queue.shift() as Record<string, unknown>), (resp: PDU) => {
         if (resp.command_status !== 0) throw new Error(`submit_sm refused: ${resp.command_status}`);
         inFlight--;
         pump();

@@ -14,6 +14,15 @@ const PUBLIC_URL = 'https://izvestie.example.bg';
 export const benchSmsText = (i: number): string =>
   `Neplateni smetki za tok, klientski No ******${String(i).padStart(4, '0').slice(-4)}: 45.20 EUR. Platete na https://izvestie.example.bg/p Ako ste platili, blagodarim!`;
 
+/** Three GSM-7 parts (307-459 characters): the longest notice, with every unpaid invoice listed. */
+export const benchSmsText3 = (i: number): string =>
+  `Neplateni smetki za tok, klientski No ******${String(i).padStart(4, '0').slice(-4)}: 45.20 EUR za 3 fakturi (No 2026-0001${String(i % 100).padStart(2, '0')} ot 24.09.2026 za 15.07 EUR, ` +
+  `No 2026-0002${String(i % 100).padStart(2, '0')} ot 24.10.2026 za 15.07 EUR, No 2026-0003${String(i % 100).padStart(2, '0')} ot 24.11.2026 za 15.06 EUR). ` +
+  `Molya platete gi do 15.12.2026, inache zahranvaneto mozhe da bade spryano. Platete na https://izvestie.example.bg/p ili v kasa. Ako ste platili, blagodarim! Info: 0700 10 010`;
+
+/** The text of message i with `parts` parts (1 or 3). */
+export const benchSmsTextOf = (i: number, parts: number): string => (parts === 1 ? benchSmsText(i) : benchSmsText3(i));
+
 export const benchPhone = (i: number): string => `+359888${String(i).padStart(6, '0')}`;
 
 function payload(i: number): NoticePayload {
@@ -33,8 +42,8 @@ function payload(i: number): NoticePayload {
   };
 }
 
-export function benchSmsRows(count: number): NewMessage[] {
-  return Array.from({ length: count }, (_, i) => ({ businessKey: `bench:sms:${i}`, kind: 'overdue_reminder', channel: 'sms', recipient: benchPhone(i), body: benchSmsText(i), payload: { ...payload(i) } }));
+export function benchSmsRows(count: number, parts = 1, keyPrefix = 'bench:sms'): NewMessage[] {
+  return Array.from({ length: count }, (_, i) => ({ businessKey: `${keyPrefix}:${i}`, kind: 'overdue_reminder', channel: 'sms', recipient: benchPhone(i), body: benchSmsTextOf(i, parts), payload: { ...payload(i) } }));
 }
 
 /** Emails are queued without texts, as the daily run queues them: the worker renders them. */

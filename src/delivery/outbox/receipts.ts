@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import type { FailureContext } from './fallback.js';
 import { groupCommit } from './group-commit.js';
-import { settleReceipts } from './settle.js';
+import { FAILED_STATUSES, settleReceipts } from './settle.js';
 import type { MessageStatus } from './tables.js';
 
 /**
@@ -48,10 +48,10 @@ export function providerIdLocks(ids: ReadonlyArray<{ provider: string; id: strin
 // the transaction plans with index scans only.
 const indexLookupsOnly = sql`set_config('enable_seqscan', 'off', true)`;
 
-/** A CTE `found` (provider, pmid, id): the messages sent under these provider ids. */
+/** A CTE `found` (provider, pmid, id, status, parts): the messages sent under these provider ids. */
 function messagesByProviderId(ids: readonly string[]) {
   return sql`found AS (
-    SELECT DISTINCT ON (o.provider, x.pmid) o.provider, x.pmid, o.id
+    SELECT DISTINCT ON (o.provider, x.pmid) o.provider, x.pmid, o.id, o.status, cardinality(o.provider_message_ids) AS parts
     FROM outbox_messages o CROSS JOIN LATERAL unnest(o.provider_message_ids) AS x(pmid)
     WHERE o.provider_message_ids && ${ids}::text[] AND x.pmid = ANY(${ids}::text[])
     ORDER BY o.provider, x.pmid, o.id DESC
@@ -74,23 +74,46 @@ export async function recordReceipts(db: Kysely<DB>, receipts: readonly ReceiptI
     // The messages are looked up for the whole group at once: one GIN index scan for every id (one
     // look-up per receipt, with a LIMIT, is planned as a sequential scan). Inserted in input order:
     // of two equal receipts in one group, the first is the one stored.
-    const stored = await sql<{ provider: string; provider_message_id: string; status: string; message_id: number | null }>`
+    // The common case is settled in the same statement: a DELIVRD receipt of a one-part message
+    // that is sent is all there is to know, whatever other groups do meanwhile (the UPDATE waits
+    // for a row lock and looks again at the row's status). Everything else is settled below.
+    const stored = await sql<{ provider: string; provider_message_id: string; status: string; message_id: number | null; message_status: MessageStatus | null; delivered: boolean }>`
       WITH i AS (
         SELECT * FROM unnest(${rows.map((r) => r.provider)}::text[], ${rows.map((r) => r.providerMessageId)}::text[], ${rows.map((r) => r.status)}::text[],
           ${rows.map((r) => r.error ?? null)}::text[], ${rows.map((r) => r.raw ?? null)}::text[], ${rows.map((r) => r.receivedAt.toISOString())}::timestamptz[],
           ${rows.map((r) => r.messageId ?? null)}::bigint[]) WITH ORDINALITY AS t(provider, pmid, status, error, raw, received_at, named, n)
-      ), ${messagesByProviderId(rows.filter((r) => r.messageId === undefined).map((r) => r.providerMessageId))}
-      INSERT INTO delivery_receipts (provider, provider_message_id, status, error, raw, received_at, message_id)
-      SELECT i.provider, i.pmid, i.status, i.error, i.raw, i.received_at,
-        CASE WHEN i.named IS NOT NULL THEN (SELECT o.id FROM outbox_messages o WHERE o.id = i.named) ELSE found.id END
-      FROM i LEFT JOIN found ON i.named IS NULL AND found.provider = i.provider AND found.pmid = i.pmid
-      ORDER BY i.n
-      ON CONFLICT (provider, provider_message_id, status) DO NOTHING
-      RETURNING provider, provider_message_id, status, message_id`.execute(tx);
+      ), ${messagesByProviderId(rows.filter((r) => r.messageId === undefined).map((r) => r.providerMessageId))},
+      ins AS (
+        INSERT INTO delivery_receipts (provider, provider_message_id, status, error, raw, received_at, message_id)
+        SELECT i.provider, i.pmid, i.status, i.error, i.raw, i.received_at,
+          CASE WHEN i.named IS NOT NULL THEN (SELECT o.id FROM outbox_messages o WHERE o.id = i.named) ELSE found.id END
+        FROM i LEFT JOIN found ON i.named IS NULL AND found.provider = i.provider AND found.pmid = i.pmid
+        ORDER BY i.n
+        ON CONFLICT (provider, provider_message_id, status) DO NOTHING
+        RETURNING provider, provider_message_id, status, message_id, received_at
+      ), delivered AS (
+        UPDATE outbox_messages o SET status = 'delivered', delivered_at = ins.received_at, final_at = ins.received_at, updated_at = ${now}
+        FROM ins
+        WHERE o.id = ins.message_id AND ins.status = 'DELIVRD' AND o.status = 'sent' AND cardinality(o.provider_message_ids) <= 1
+        RETURNING o.id
+      )
+      SELECT ins.provider, ins.provider_message_id, ins.status, ins.message_id, found.status AS message_status,
+        ins.message_id IN (SELECT id FROM delivered) AS delivered
+      FROM ins LEFT JOIN found ON found.provider = ins.provider AND found.pmid = ins.provider_message_id`.execute(tx);
     const key = (provider: string, id: string, status: string) => `${provider}\u001f${id}\u001f${status}`;
     const linkedTo = new Map(stored.rows.map((s) => [key(s.provider, s.provider_message_id, s.status), s.message_id === null ? null : Number(s.message_id)]));
-    const touched = [...new Set([...linkedTo.values()].filter((id): id is number => id !== null))].sort((a, b) => a - b);
     const statusOf = new Map<number, MessageStatus>();
+    for (const s of stored.rows) {
+      if (s.message_id === null) continue;
+      if (s.delivered) statusOf.set(Number(s.message_id), 'delivered');
+      else if (s.message_status !== null && !statusOf.has(Number(s.message_id))) statusOf.set(Number(s.message_id), s.message_status);
+    }
+    // Only a final status can change a message (ENROUTE, ACCEPTD and the like cannot), and a
+    // message whose receipts do not all come with a named id or a delivered one-part send.
+    const final = new Set(['DELIVRD', ...FAILED_STATUSES]);
+    const touched = [
+      ...new Set(stored.rows.filter((s) => s.message_id !== null && !s.delivered && (final.has(s.status) || s.message_status === null)).map((s) => Number(s.message_id))),
+    ].sort((a, b) => a - b);
     if (touched.length > 0) {
       // Locked before the receipts are read: two groups with receipts of different parts of one
       // message then settle it one after the other, the second seeing the first's receipts. NO KEY
@@ -118,10 +141,11 @@ export async function recordReceipt(db: Kysely<DB>, r: ReceiptInput, ctx: Failur
   return result;
 }
 
-// Receipts that arrive while a group is being written go together in the next one. Two groups at a
-// time, so one is being built while the other waits for its commit; they cannot deadlock (locks are
-// taken in order) and may commit in any order, as receipts have none.
-const GROUP = { maxBatch: 500, concurrency: 2 };
+// Receipts that arrive while a group is being written go together in the next one. One group at a
+// time: a transaction costs PostgreSQL about as much CPU as dozens of receipts in it, so the
+// receipts that arrive while one commits are better off waiting for the next than starting a
+// second, smaller one (measured: BENCHMARKS.md, receipts).
+const GROUP = { maxBatch: 500, concurrency: 1 };
 
 /**
  * recordReceipt for a stream of receipts (an SMPP bind, a gateway's burst of callbacks): each call

@@ -4,7 +4,9 @@ import { handOver, type FailureContext } from './fallback.js';
 import type { OutboxRow } from './message.js';
 import type { MessageStatus } from './tables.js';
 
-const FAILED = ['UNDELIV', 'REJECTD', 'EXPIRED', 'DELETED'];
+/** Receipt statuses that mean the message did not arrive. */
+export const FAILED_STATUSES: readonly string[] = ['UNDELIV', 'REJECTD', 'EXPIRED', 'DELETED'];
+const FAILED = [...FAILED_STATUSES];
 // The contact itself refused it; an expired one may just have been switched off for days.
 const HARD = new Set(['UNDELIV', 'REJECTD']);
 
