@@ -4,7 +4,7 @@
 import { isAppError } from '../../errors.js';
 import { loadCalendar } from '../../dunning/calendar-store.js';
 import { sofiaDate } from '../../dunning/calendar/index.js';
-import { NOTICE_KINDS, defaultPolicy, parsePolicy, type DunningPolicy } from '../../dunning/policy.js';
+import { NOTICE_KINDS, PRE_DUE_AUDIENCES, defaultPolicy, parsePolicy, type DunningPolicy } from '../../dunning/policy.js';
 import { currentPolicy, policyChanges, savePolicy } from '../../dunning/policy-store.js';
 import { parseAmountToMinor } from '../../delivery/text/money.js';
 import { html, sendHtml, type SafeHtml } from '../../http/html.js';
@@ -29,7 +29,30 @@ type Stage = DunningPolicy['stages'][number];
 interface Draft {
   stages: Array<{ id: string; days: string; template: string; channels: string; letter: boolean; min: string; classes: string[]; remove: boolean }>;
   d: { days: string; min: string; classes: string[] };
+  /** The lifecycle sections (src/dunning/lifecycle/); null when a form without them was posted (their defaults: off). */
+  life: LifeDraft | null;
   note: string;
+}
+
+// The lifecycle messages' fields: name → value (checkboxes 'yes' or '').
+const LIFE_FIELDS = ['pd_on', 'pd_days', 'pd_audience', 'pd_channels', 'pd_min', 'pr_on', 'pr_channels', 'rc_on', 'rc_hours', 'rc_express', 'rc_fee', 'rc_channels', 'cc_on', 'cc_months', 'cc_max'] as const;
+type LifeDraft = Record<(typeof LIFE_FIELDS)[number], string>;
+const ELECTRONIC_ORDERS = ['sms,email', 'email,sms', 'sms', 'email'];
+const LIFE_KEY: Record<string, string> = {
+  'preDue.enabled': 'pd_on', 'preDue.workingDaysBefore': 'pd_days', 'preDue.audience': 'pd_audience', 'preDue.channels': 'pd_channels', 'preDue.minEurMinor': 'pd_min',
+  'paymentReceived.enabled': 'pr_on', 'paymentReceived.channels': 'pr_channels',
+  'reconnection.enabled': 'rc_on', 'reconnection.restoreWithinHours': 'rc_hours', 'reconnection.expressWithinHours': 'rc_express', 'reconnection.expressFeeEurMinor': 'rc_fee', 'reconnection.channels': 'rc_channels',
+  'contactCheck.enabled': 'cc_on', 'contactCheck.afterMonths': 'cc_months', 'contactCheck.maxPerDay': 'cc_max',
+};
+
+function lifeOf(p: DunningPolicy): LifeDraft {
+  const yes = (b: boolean) => (b ? 'yes' : '');
+  return {
+    pd_on: yes(p.preDue.enabled), pd_days: String(p.preDue.workingDaysBefore), pd_audience: p.preDue.audience, pd_channels: p.preDue.channels.join(','), pd_min: eur(p.preDue.minEurMinor),
+    pr_on: yes(p.paymentReceived.enabled), pr_channels: p.paymentReceived.channels.join(','),
+    rc_on: yes(p.reconnection.enabled), rc_hours: String(p.reconnection.restoreWithinHours), rc_express: String(p.reconnection.expressWithinHours), rc_fee: eur(p.reconnection.expressFeeEurMinor), rc_channels: p.reconnection.channels.join(','),
+    cc_on: yes(p.contactCheck.enabled), cc_months: String(p.contactCheck.afterMonths), cc_max: String(p.contactCheck.maxPerDay),
+  };
 }
 
 const eur = (minor: number) => csvEur(minor);
@@ -38,6 +61,7 @@ function draftOf(p: DunningPolicy): Draft {
   return {
     stages: p.stages.map((s) => ({ id: s.id, days: String(s.afterWorkingDays), template: s.template, channels: s.channels.join(','), letter: s.letterIfNoElectronicContact, min: eur(s.minOverdueEurMinor), classes: [...s.customerClasses], remove: false })),
     d: { days: String(p.disconnection.afterWorkingDays), min: eur(p.disconnection.minOverdueEurMinor), classes: [...p.disconnection.customerClasses] },
+    life: lifeOf(p),
     note: '',
   };
 }
@@ -57,7 +81,8 @@ function postedDraft(c: StaffCtx): Draft {
       remove: field(c, `s${i}_remove`) === 'yes',
     });
   }
-  return { stages, d: { days: field(c, 'd_days'), min: field(c, 'd_min'), classes: fields(c, 'd_classes') }, note: field(c, 'note') };
+  const life = field(c, 'life') === '1' ? (Object.fromEntries(LIFE_FIELDS.map((f) => [f, field(c, f)])) as LifeDraft) : null;
+  return { stages, d: { days: field(c, 'd_days'), min: field(c, 'd_min'), classes: fields(c, 'd_classes') }, life, note: field(c, 'note') };
 }
 
 const KEY_FIELD: Record<string, string> = { id: 'id', afterWorkingDays: 'days', template: 'template', channels: 'channels', letterIfNoElectronicContact: 'letter', minOverdueEurMinor: 'min', customerClasses: 'classes' };
@@ -87,7 +112,15 @@ function toInput(c: StaffCtx, d: Draft): { input: unknown; formIndex: number[]; 
       customerClasses: s.classes,
     });
   });
-  const input = { stages, disconnection: { afterWorkingDays: int(d.d.days), minOverdueEurMinor: money('d_min', d.d.min), customerClasses: d.d.classes } };
+  const input: Record<string, unknown> = { stages, disconnection: { afterWorkingDays: int(d.d.days), minOverdueEurMinor: money('d_min', d.d.min), customerClasses: d.d.classes } };
+  const l = d.life;
+  if (l) {
+    const list = (v: string) => v.split(',').filter(Boolean);
+    input.preDue = { enabled: l.pd_on === 'yes', workingDaysBefore: int(l.pd_days), audience: l.pd_audience, channels: list(l.pd_channels), minEurMinor: money('pd_min', l.pd_min) };
+    input.paymentReceived = { enabled: l.pr_on === 'yes', channels: list(l.pr_channels) };
+    input.reconnection = { enabled: l.rc_on === 'yes', restoreWithinHours: int(l.rc_hours), expressWithinHours: int(l.rc_express), expressFeeEurMinor: money('rc_fee', l.rc_fee), channels: list(l.rc_channels) };
+    input.contactCheck = { enabled: l.cc_on === 'yes', afterMonths: int(l.cc_months), maxPerDay: /^\d{1,7}$/.test(l.cc_max) ? Number(l.cc_max) : Number.NaN };
+  }
   return { input, formIndex, errors };
 }
 
@@ -96,6 +129,8 @@ function problemField(path: string, formIndex: number[]): string {
   const [head, a, b] = path.split('.');
   if (head === 'stages' && a !== undefined && /^\d+$/.test(a)) return `s${formIndex[Number(a)] ?? 0}_${KEY_FIELD[b ?? 'id'] ?? 'id'}`;
   if (head === 'disconnection') return `d_${KEY_FIELD[a ?? ''] ?? 'days'}`;
+  const life = LIFE_KEY[`${head}.${a ?? ''}`];
+  if (life) return life;
   return 's0_id';
 }
 
@@ -128,6 +163,37 @@ ${input(c, { name: `s${i}_min`, label: c.t('Минимална просроче�
 ${choices(c, { name: `s${i}_classes`, legend: c.t('Клиенти', 'Customers'), type: 'checkbox', options: CLASSES.map((k) => ({ value: k, label: label(c, 'customerClass', k) })), checked: s.classes, errors })}
 ${choices(c, { name: `s${i}_letter`, legend: c.t('Без телефон и имейл', 'No phone or email'), type: 'checkbox', options: [{ value: 'yes', label: c.t('Писмо по пощата', 'A letter by post') }], checked: s.letter ? ['yes'] : [], errors })}
 ${spare ? '' : choices(c, { name: `s${i}_remove`, legend: c.t('Премахване', 'Remove'), type: 'checkbox', options: [{ value: 'yes', label: c.t('Премахване на етапа', 'Remove this stage') }], checked: s.remove ? ['yes'] : [] })}
+</div></fieldset>`;
+}
+
+/** The four lifecycle messages, each a fieldset with its switch (README: "Lifecycle messages"). */
+function lifeFields(c: StaffCtx, l: LifeDraft, errors: FieldError[]): SafeHtml {
+  const on = (name: string, text: string) => choices(c, { name, legend: c.t('Изпращане', 'Sending'), type: 'checkbox', options: [{ value: 'yes', label: text }], checked: l[name as keyof LifeDraft] === 'yes' ? ['yes'] : [], errors });
+  const order = (name: keyof LifeDraft) => select(c, { name, label: c.t('Канали по ред', 'Channels in order'), value: l[name], options: ELECTRONIC_ORDERS.map((o) => ({ value: o, label: o.split(',').map((ch) => label(c, 'channel', ch)).join(' → ') })), errors });
+  const num = (name: keyof LifeDraft, text: string) => input(c, { name, label: text, value: l[name], inputmode: 'numeric', width: 'short', errors });
+  return html`<input type="hidden" name="life" value="1">
+<fieldset class="stage"><legend><h3>${c.t('Напомняне преди падежа', 'Reminder before the due date')}</h3></legend><div class="cols">
+${on('pd_on', c.t('Изпращай напомняне преди падежа', 'Send a reminder before the due date'))}
+${num('pd_days', c.t('Работни дни преди падежа', 'Working days before the due date'))}
+${select(c, { name: 'pd_audience', label: c.t('На кого', 'To whom'), value: l.pd_audience, options: PRE_DUE_AUDIENCES.map((a) => ({ value: a, label: a === 'opt_in' ? c.t('на заявилите го клиенти', 'customers who asked for it') : c.t('на всички абонирани', 'everyone subscribed') })), errors })}
+${order('pd_channels')}
+${input(c, { name: 'pd_min', label: c.t('Минимална сума (EUR)', 'Minimum amount (EUR)'), value: l.pd_min, width: 'short', errors })}
+</div></fieldset>
+<fieldset class="stage"><legend><h3>${c.t('Получено плащане', 'Payment received')}</h3></legend><div class="cols">
+${on('pr_on', c.t('Благодари, когато плащане прекрати просрочие, за което е изпратено известие', 'Say thank you when a payment ends an episode a notice was sent about'))}
+${order('pr_channels')}
+</div></fieldset>
+<fieldset class="stage"><legend><h3>${c.t('Възстановяване на захранването', 'Supply restored')}</h3></legend><div class="cols">
+${on('rc_on', c.t('Уведомявай клиент от списъка за изключване, платил изцяло', 'Tell a customer on the disconnection list who paid in full'))}
+${num('rc_hours', c.t('Възстановяване до (часа)', 'Restored within (hours)'))}
+${num('rc_express', c.t('Експресно възстановяване до (часа)', 'Express reconnection within (hours)'))}
+${input(c, { name: 'rc_fee', label: c.t('Такса за експресно възстановяване (EUR)', 'Express reconnection fee (EUR)'), value: l.rc_fee, width: 'short', errors })}
+${order('rc_channels')}
+</div></fieldset>
+<fieldset class="stage"><legend><h3>${c.t('Проверка на контактите', 'Contact check')}</h3></legend><div class="cols">
+${on('cc_on', c.t('Питай веднъж годишно дали контактът е актуален', 'Ask once a year whether the contact is up to date'))}
+${num('cc_months', c.t('След колко месеца от потвърждението', 'Months after the last confirmation'))}
+${num('cc_max', c.t('Най-много на ден', 'At most a day'))}
 </div></fieldset>`;
 }
 
@@ -193,6 +259,7 @@ ${input(c, { name: 'd_days', label: c.t('Работни дни след паде
 ${input(c, { name: 'd_min', label: c.t('Минимална просрочена сума (EUR)', 'Minimum overdue amount (EUR)'), value: d.d.min, width: 'short', errors })}
 ${choices(c, { name: 'd_classes', legend: c.t('Клиенти', 'Customers'), type: 'checkbox', options: CLASSES.map((k) => ({ value: k, label: label(c, 'customerClass', k) })), checked: d.d.classes, errors })}
 </div></fieldset>
+${lifeFields(c, d.life ?? lifeOf(current.policy), errors)}
 ${input(c, { name: 'note', label: c.t('Причина за промяната', 'Reason for the change'), value: d.note, width: 'long' })}
 ${button(c.t('Преглед', 'Preview'), 'secondary', 'action', 'preview')}${button(c.t('Запазване на нова версия', 'Save a new version'), 'primary', 'action', 'save')}
 </form>
