@@ -107,7 +107,7 @@ export const settings = {
     doc: 'A part of a concatenated SMS refused for now (ESME_RTHROTTLED, ESME_RMSGQFUL) is sent again alone, same reference and part number, for up to this long after the message started: keep it within the handsets\' reassembly time.',
   },
   SMPP_RECEIPT_TZ: { schema: z.string().superRefine(accepted((tz) => new Intl.DateTimeFormat('en', { timeZone: tz }), 'must be an IANA time zone like Europe/Sofia')).default('UTC'), doc: 'Time zone of the SMSC clock in delivery receipts.' },
-  HTTP_SMS_URL: { schema: z.url().optional(), doc: 'HTTP SMS gateway endpoint (used when SMPP_URL is unset).', secret },
+  HTTP_SMS_URL: { schema: z.url().optional(), doc: 'HTTP SMS gateway endpoint (used when SMPP_URL is unset); with a preset, the provider\'s base URL (the preset appends its paths).', secret },
   HTTP_SMS_OPTIONS: {
     schema: z.string().default('{}').transform((s, ctx) => {
       let v: unknown = null;
@@ -120,7 +120,7 @@ export const settings = {
       ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
       return {};
     }),
-    doc: 'HTTP SMS gateway settings as JSON: bodyTemplate, authHeader, method, successPath, successValue, providerIdPath, callbackSecret, callbackMode, callbackFields, callbackStatusMap (see README).',
+    doc: 'HTTP SMS gateway settings as JSON: a preset (mobica, smsapi-bg, infobip) with the account (user, password or token, from, callbackSecret), or the request, answer, callback and poll fields one by one (see README, HTTP SMS gateways).',
     secret,
   },
   HTTP_SMS_RATE: { schema: z.coerce.number().min(0.1).max(100_000).default(50), doc: 'HTTP SMS requests per second per worker process.' },
