@@ -197,7 +197,7 @@ export const settings = {
   PAY_ONLINE_URL: { schema: z.string().trim().max(300).refine((v) => v === '' || /^https?:\/\/\S+$/.test(v), 'must be empty or an http(s) URL').default('https://primer-energy.example.bg/plashtane'), doc: 'Where customers pay online by card ({{pay_online_url}}); shown on the payment page and in notices. Empty: no online payment offered.' },
   PAY_BANK_NAME: { schema: z.string().trim().max(120).default('Примерна банка АД'), doc: "The bank of the utility's account for transfers ({{pay_bank_name}})." },
   PAY_BANK_IBAN: { schema: z.string().trim().max(42).refine((v) => v === '' || /^[A-Z]{2}\d{2}[A-Z0-9 ]{10,40}$/.test(v), 'must be empty or an IBAN').default('BG80 BNBG 9661 1020 3456 78'), doc: "The utility's IBAN for bank transfers ({{pay_bank_iban}}); the customer number is the payment reference. Empty: bank transfer not offered." },
-  PAY_BPAY_CODE: { schema: z.string().trim().max(20).refine((v) => v === '' || /^[0-9A-Za-z-]+$/.test(v), 'must be empty or a merchant code (letters, digits)').default('71234'), doc: "The utility's merchant code for payment at an ATM (bPay) ({{pay_bpay_code}}); {{pay_code}} shows it with the whole customer number. Empty: not offered." },
+  PAY_BPAY_CODE: { schema: z.string().trim().max(10).refine((v) => v === '' || /^[0-9A-Za-z-]+$/.test(v), 'must be empty or a merchant code (letters, digits)').default('71234'), doc: "The utility's merchant code for payment at an ATM (bPay) ({{pay_bpay_code}}); {{pay_code}} shows it with the whole customer number. Empty: not offered." },
   PAY_CASH_DESKS: { schema: z.string().trim().max(200).default('Easypay, Fastpay'), doc: "Cash-desk networks where the bill can be paid with the customer number ({{pay_cash_desks}}), besides the utility's own customer centres. Empty: only the customer centres." },
   PAY_SETTLEMENT_WORKING_DAYS: { schema: z.coerce.number().int().min(0).max(10).default(2), doc: 'Working days a payment by bank or at a cash desk takes to reach the utility ({{pay_settlement_days}}); notices say so.' },
   NOTICE_SUSPENSION_FEE_EUR: { schema: z.string().trim().regex(/^\d{1,6}(\.\d{1,2})?$/, 'must be an amount in euro such as 15.34').default('15.34'), doc: 'What suspending the supply for non-payment costs the customer, in euro ({{suspension_fee}}), as the general terms say (Energy Act art. 38б).' },
@@ -272,7 +272,7 @@ export interface BrandSettings {
   shortName: string;
   phone: string;
   website: string;
-  /** #rrggbb, and the text colour that reads on it (white or near-black). */
+  /** #rrggbb, and the text colour that reads on it (white or black). */
   colour: string;
   textColour: string;
   logo: Logo;

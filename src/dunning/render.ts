@@ -86,7 +86,7 @@ function variables(p: NoticePayload, lang: Lang, base: string, pay: NoticePaymen
     // Only the final notice's templates name it; every notice carries it for the reports.
     disconnection_date: p.disconnection_date === null ? '' : formatDateBg(p.disconnection_date),
     pay_url: payUrl,
-    pay_code: payCode(pay, customer, lang),
+    pay_code: payCode(pay, customer),
     // The online way is the notice's own link when the utility's template makes one.
     ways_to_pay: payWaysText(payWays(pay, customer, lang, pay.urlTemplate !== '' ? payUrl : pay.onlineUrl)),
     suspension_fee: formatMoney(pay.suspensionFeeMinor, 'EUR', lang),

@@ -40,11 +40,11 @@ describe('notice variables and the payment link', () => {
   test('{{pay_url}}: the filled template, else the notice’s payment page, else (no ref) the portal', () => {
     const letterOf = (pay: Partial<typeof DEMO_PAYMENT>, p: NoticePayload = payload) =>
       noticeRenderer('https://e.example.bg/', { payment: { ...DEMO_PAYMENT, ...pay }, templates: (kind, lang) => ({ set: { ...templateOf(kind, lang), letter: '{{pay_url}}|{{customer_no}}|{{pay_code}}' }, version: 1 }) })('overdue_final', 'letter', 'bg', p as unknown as Record<string, unknown>).body;
-    assert.equal(letterOf({ urlTemplate: 'https://pay.example.bg/?c={customer_number}&a={amount}&i={invoice}' }), 'https://pay.example.bg/?c=3001234567&a=70.00&i=I-2|******4567|bPay: код 71234, аб.№ ******4567');
-    assert.equal(letterOf({}), 'https://e.example.bg/p/AbCdEfGh_-12|******4567|bPay: код 71234, аб.№ ******4567');
+    assert.equal(letterOf({ urlTemplate: 'https://pay.example.bg/?c={customer_number}&a={amount}&i={invoice}' }), 'https://pay.example.bg/?c=3001234567&a=70.00&i=I-2|******4567|bPay 71234/******4567');
+    assert.equal(letterOf({}), 'https://e.example.bg/p/AbCdEfGh_-12|******4567|bPay 71234/******4567');
     assert.equal(letterOf({ customerNumber: 'whole', bpayCode: '' }), 'https://e.example.bg/p/AbCdEfGh_-12|3001234567|');
     const { pay_ref: _ref, ...old } = payload;
-    assert.equal(letterOf({}, old as NoticePayload), 'https://e.example.bg/|******4567|bPay: код 71234, аб.№ ******4567');
+    assert.equal(letterOf({}, old as NoticePayload), 'https://e.example.bg/|******4567|bPay 71234/******4567');
   });
 
   test('the invoice list and the ways to pay follow the settings; an unset way is not mentioned', () => {

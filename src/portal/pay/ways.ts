@@ -63,7 +63,9 @@ export function payWaysText(ways: PayWay[]): string {
 }
 
 /** The short payment code an SMS can carry ({{pay_code}}): the bPay merchant code and the customer number as shown; empty without a code. */
-export function payCode(s: Pick<PaymentSettings, 'bpayCode'>, customer: string, lang: Lang): string {
+// Compact and Latin in both languages (an SMS stays in GSM-7): 'bPay 71234/******4567', at most 32
+// characters (a code of up to 10, a customer number of up to 16).
+export function payCode(s: Pick<PaymentSettings, 'bpayCode'>, customer: string): string {
   if (s.bpayCode === '') return '';
-  return lang === 'bg' ? `bPay: код ${s.bpayCode}, аб.№ ${customer}` : `bPay: code ${s.bpayCode}, ref. ${customer}`;
+  return `bPay ${s.bpayCode}/${customer}`;
 }

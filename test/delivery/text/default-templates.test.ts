@@ -33,7 +33,7 @@ function sampleVars(lang: Lang): Record<string, string | number> {
     disconnection_date: formatDateBg('2026-12-09'),
     pay_url: 'https://plati.example.bg/p/7Kx2mQ9a',
     customer_no: maskCustomerNumber('3001234567'),
-    pay_code: lang === 'bg' ? 'bPay: код 71234, аб.№ ******4567' : 'bPay: code 71234, ref. ******4567',
+    pay_code: 'bPay 71234/******4567',
     invoice_list: '- № 0301234567, падеж 24.11.2026, дължимо 3 086,42 EUR\n- № 0301298765, падеж 24.12.2026, дължимо 3 086,42 EUR',
     ways_to_pay: 'Банков превод:\n  IBAN: BG80 BNBG 9661 1020 3456 78 (Примерна банка АД)',
     pay_online_url: 'https://primer-energy.example.bg/plashtane',
@@ -96,7 +96,7 @@ test('overdue notices carry the facts the customer needs', () => {
   for (const type of ['overdue_reminder', 'overdue_second', 'overdue_final'] as const) {
     for (const lang of LANGS) {
       const t = defaultTemplates[type][lang];
-      for (const name of ['customer_number_masked', 'total_eur', 'total_bgn_note', 'pay_url']) {
+      for (const name of ['customer_no', 'total_eur', 'total_bgn_note', 'pay_url']) {
         assert.ok(listPlaceholders(t.sms).includes(name), `${type}.${lang}.sms lacks ${name}`);
       }
       for (const field of ['emailText', 'emailHtml', 'letter'] as const) {
