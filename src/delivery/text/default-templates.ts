@@ -99,7 +99,16 @@ interface Draft {
   footer?: string;
 }
 
+// The utility signs with its name and customer-centre phone (site variables, from BRAND_*).
 const SIGNATURE: Record<Lang, string> = {
+  bg: 'С уважение,\n{{utility_name}}\nЦентър за обслужване на клиенти: {{utility_phone}}',
+  en: 'Kind regards,\n{{utility_name}}\nCustomer centre: {{utility_phone}}',
+};
+
+// The portal renders its own messages (codes, confirmations) at decision time from these defaults
+// with their own variables only (src/portal/messages.ts), without the site variables: they keep
+// the unbranded signature and layout until the portal passes the site variables in.
+const PLAIN_SIGNATURE: Record<Lang, string> = {
   bg: 'С уважение,\nЕкипът за обслужване на клиенти',
   en: 'Kind regards,\nCustomer Service',
 };
@@ -191,7 +200,7 @@ const DRAFTS: Record<MessageType, Record<Lang, Draft>> = {
   overdue_reminder: {
     bg: {
       sms:
-        '{{utility_short}}: Неплатено по кл.№ {{customer_number_masked}}: {{total_eur}}{{total_bgn_note}}, ' +
+        '{{utility_short}}: Неплатено по кл.№ {{customer_no}}: {{total_eur}}{{total_bgn_note}}, ' +
         'падеж {{oldest_due_date}}. Платете: {{pay_url}}',
       subject: 'Напомняне за неплатени сметки – клиентски № {{customer_no}}',
       greeting: 'Здравейте, {{customer_name}},',
@@ -208,7 +217,7 @@ const DRAFTS: Record<MessageType, Record<Lang, Draft>> = {
     },
     en: {
       sms:
-        '{{utility_short}}: Unpaid bills, customer {{customer_number_masked}}: {{total_eur}}{{total_bgn_note}}, ' +
+        '{{utility_short}}: Unpaid bills, customer {{customer_no}}: {{total_eur}}{{total_bgn_note}}, ' +
         'due {{oldest_due_date}}. Pay at {{pay_url}}',
       subject: 'Reminder of unpaid bills - customer no. {{customer_no}}',
       greeting: 'Dear {{customer_name}},',
@@ -227,7 +236,7 @@ const DRAFTS: Record<MessageType, Record<Lang, Draft>> = {
   overdue_second: {
     bg: {
       sms:
-        '{{utility_short}}: Второ напомняне, кл.№ {{customer_number_masked}}: {{total_eur}}{{total_bgn_note}}, ' +
+        '{{utility_short}}: Второ напомняне, кл.№ {{customer_no}}: {{total_eur}}{{total_bgn_note}}, ' +
         'падеж {{oldest_due_date}}. {{pay_url}}',
       subject: 'Второ напомняне за неплатени сметки – клиентски № {{customer_no}}',
       greeting: 'Здравейте, {{customer_name}},',
@@ -244,7 +253,7 @@ const DRAFTS: Record<MessageType, Record<Lang, Draft>> = {
     },
     en: {
       sms:
-        '{{utility_short}}: 2nd reminder, customer {{customer_number_masked}}: {{total_eur}}{{total_bgn_note}}, ' +
+        '{{utility_short}}: 2nd reminder, customer {{customer_no}}: {{total_eur}}{{total_bgn_note}}, ' +
         'due {{oldest_due_date}}. Pay at {{pay_url}}',
       subject: 'Second reminder of unpaid bills - customer no. {{customer_no}}',
       greeting: 'Dear {{customer_name}},',
@@ -263,7 +272,7 @@ const DRAFTS: Record<MessageType, Record<Lang, Draft>> = {
   overdue_final: {
     bg: {
       sms:
-        '{{utility_short}}: Кл.№{{customer_number_masked}}: {{total_eur}}{{total_bgn_note}}, падеж {{oldest_due_date}}. ' +
+        '{{utility_short}}: Кл.№{{customer_no}}: {{total_eur}}{{total_bgn_note}}, падеж {{oldest_due_date}}. ' +
         'Спиране след {{disconnection_date}} {{pay_url}}',
       subject: 'Последно напомняне: възможно прекъсване след {{disconnection_date}} – клиентски № {{customer_no}}',
       greeting: 'Здравейте, {{customer_name}},',
@@ -280,7 +289,7 @@ const DRAFTS: Record<MessageType, Record<Lang, Draft>> = {
     },
     en: {
       sms:
-        '{{utility_short}}: Customer {{customer_number_masked}}: {{total_eur}}{{total_bgn_note}} due {{oldest_due_date}}. ' +
+        '{{utility_short}}: Customer {{customer_no}}: {{total_eur}}{{total_bgn_note}} due {{oldest_due_date}}. ' +
         'Cutoff after {{disconnection_date}} {{pay_url}}',
       subject: 'Final reminder: disconnection possible after {{disconnection_date}} - customer no. {{customer_no}}',
       greeting: 'Dear {{customer_name}},',
@@ -518,10 +527,10 @@ const DRAFTS: Record<MessageType, Record<Lang, Draft>> = {
   },
 };
 
-function plainOf(lang: Lang, d: Draft, footer: string | undefined): string {
+function plainOf(lang: Lang, d: Draft, footer: string | undefined, branded: boolean): string {
   const parts = [d.greeting, ...d.body];
   if (d.action) parts.push(`${d.action.label}: ${d.action.url}`);
-  parts.push(SIGNATURE[lang]);
+  parts.push((branded ? SIGNATURE : PLAIN_SIGNATURE)[lang]);
   if (footer) parts.push(`--\n${footer}`);
   return parts.join('\n\n');
 }
@@ -536,21 +545,29 @@ function inline(text: string): string {
     .replace(/\{\{(\w+_url)\}\}/g, '<a href="{{$1}}" style="color:#1a56db;">{{$1}}</a>');
 }
 
-function htmlOf(lang: Lang, d: Draft): string {
+// Branded: the logo above a rule in the brand colour, the button in the brand colour with the text
+// colour derived for it (always 4.5:1 or more); links keep a blue that reads on white whatever the
+// brand colour. The logo is an image from PUBLIC_URL/brand/logo: mail programs that block images
+// show its alt text, the utility's name.
+function htmlOf(lang: Lang, d: Draft, branded: boolean): string {
   const lines = [
     '<!DOCTYPE html>',
     `<html lang="${lang}">`,
     `<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(d.subject)}</title></head>`,
     `<body style="margin:0;padding:0;background-color:#f3f4f6;">`,
     `<div style="max-width:600px;margin:0 auto;padding:24px;background-color:#ffffff;${FONT}font-size:16px;line-height:1.5;color:#1f2937;">`,
-    ...[d.greeting, ...d.body].map((t) => `<p style="${P}">${inline(t)}</p>`),
   ];
+  if (branded) {
+    lines.push(`<p style="margin:0 0 24px;padding-bottom:12px;border-bottom:4px solid {{brand_colour}};"><img src="{{logo_url}}" alt="{{utility_name}}" height="48" style="display:block;height:48px;width:auto;border:0;"></p>`);
+  }
+  lines.push(...[d.greeting, ...d.body].map((t) => `<p style="${P}">${inline(t)}</p>`));
   if (d.action) {
+    const colours = branded ? 'background-color:{{brand_colour}};color:{{brand_text_colour}};' : 'background-color:#1a56db;color:#ffffff;';
     lines.push(
-      `<p style="margin:24px 0;"><a href="${d.action.url}" style="display:inline-block;padding:12px 24px;background-color:#1a56db;color:#ffffff;text-decoration:none;border-radius:4px;font-weight:bold;">${escapeHtml(d.action.label)}</a></p>`,
+      `<p style="margin:24px 0;"><a href="${d.action.url}" style="display:inline-block;padding:12px 24px;${colours}text-decoration:none;border-radius:4px;font-weight:bold;">${escapeHtml(d.action.label)}</a></p>`,
     );
   }
-  lines.push(`<p style="${P}">${inline(SIGNATURE[lang])}</p>`);
+  lines.push(`<p style="${P}">${inline((branded ? SIGNATURE : PLAIN_SIGNATURE)[lang])}</p>`);
   if (d.footer) {
     lines.push(`<p style="margin:24px 0 0;padding-top:16px;border-top:1px solid #e5e7eb;font-size:13px;color:#6b7280;">${inline(d.footer)}</p>`);
   }
@@ -558,13 +575,19 @@ function htmlOf(lang: Lang, d: Draft): string {
   return lines.join('\n');
 }
 
-function build(lang: Lang, d: Draft): TemplateSet {
-  return { sms: d.sms, emailSubject: d.subject, emailText: plainOf(lang, d, d.footer), emailHtml: htmlOf(lang, d), letter: plainOf(lang, d, undefined) };
+function build(lang: Lang, d: Draft, branded: boolean): TemplateSet {
+  return { sms: d.sms, emailSubject: d.subject, emailText: plainOf(lang, d, d.footer, branded), emailHtml: htmlOf(lang, d, branded), letter: plainOf(lang, d, undefined, branded) };
 }
 
 function buildType(drafts: Record<Lang, Draft>): Record<Lang, TemplateSet> {
-  return { bg: build('bg', drafts.bg), en: build('en', drafts.en) };
+  const branded = !PORTAL_RENDERED.has(drafts);
+  return { bg: build('bg', drafts.bg, branded), en: build('en', drafts.en, branded) };
 }
+
+// The types the portal renders itself (see PLAIN_SIGNATURE).
+const PORTAL_RENDERED = new Set<Record<Lang, Draft>>(
+  (['verification_code', 'subscription_confirmed', 'subscription_changed', 'subscription_cancelled', 'contact_changed_notice'] as const).map((t) => DRAFTS[t]),
+);
 
 export const defaultTemplates: Record<MessageType, Record<Lang, TemplateSet>> = {
   overdue_reminder: buildType(DRAFTS.overdue_reminder),
