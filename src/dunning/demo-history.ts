@@ -8,6 +8,8 @@ import { countSms } from '../delivery/text/segments.js';
 import { addDays, sofiaInstant, type LocalDate } from './calendar/index.js';
 import { loadCalendar } from './calendar-store.js';
 import { runDunning } from './run.js';
+import { demoPolicy } from './policy.js';
+import { currentPolicy, savePolicy } from './policy-store.js';
 
 export interface DemoHistoryOptions {
   /** The demo's today: runs are replayed for the working days before it. */
@@ -89,5 +91,19 @@ export async function seedDemoHistory(db: Kysely<DB>, o: DemoHistoryOptions): Pr
     });
     if (r.runId !== null) runIds.push(r.runId);
   }
-  return { runs: runIds.length, notices: await markSent(db, runIds, o) };
+  const notices = await markSent(db, runIds, o);
+  await installDemoPolicy(db);
+  return { runs: runIds.length, notices };
+}
+
+/**
+ * The demo shows the lifecycle messages too: after the replayed history (which sends none of them),
+ * a first policy version with all four turned on, the contact check at 50 a day (the demo's
+ * contacts were verified years ago). Nothing is saved over a policy staff already saved.
+ */
+export async function installDemoPolicy(db: Kysely<DB>): Promise<void> {
+  if ((await currentPolicy(db)).version !== 0) return;
+  const policy = demoPolicy();
+  policy.contactCheck.maxPerDay = 50;
+  await savePolicy(db, policy, 'demo', 'Demo: lifecycle messages turned on');
 }
