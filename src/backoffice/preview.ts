@@ -21,11 +21,14 @@ export function samplePayload(kind: NoticeKind, lang: Lang): NoticePayload {
     customer_name: lang === 'bg' ? 'Иван Петров Георгиев' : 'Ivan Petrov Georgiev',
     oldest_due_date: '2026-11-20',
     invoices: ['7000000001', '7000000002'],
+    invoice_due_dates: ['2026-10-20', '2026-11-20'],
+    invoice_open_minor: [6172, 6173],
     total_eur_minor: 12345,
     total_bgn_minor: 24145,
     min_eur_minor: 500,
     disconnection_date: kind === 'overdue_final' ? '2026-12-11' : null,
     email_subscription_id: null,
+    pay_ref: 'Ab3dE9xQ2kLm',
   };
 }
 

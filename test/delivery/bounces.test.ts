@@ -21,6 +21,10 @@ const vars = {
   invoice_numbers: 'INV-1',
   oldest_due_date: '21.10.2026',
   pay_url: 'https://izvestie.example.bg/pay',
+  customer_no: '******0001',
+  pay_code: '',
+  invoice_list: '- № INV-1, падеж 21.10.2026, дължимо 12,34 EUR',
+  ways_to_pay: 'Банков превод:\n  IBAN: BG80 BNBG 9661 1020 3456 78',
 };
 
 describeEachBackend('email bounces', (get) => {
