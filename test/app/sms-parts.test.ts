@@ -24,18 +24,18 @@ test('a daily run\'s SMS notices reach the SMSC as single-part GSM-7 submit_sm',
   });
   const customers = [
     ['3000000901', 'Иван Петров', '0888 800 901', '7000000901', '48.20', 'EUR'],
-    // An old invoice in leva: the notice shows the leva too (the longest text a notice gets).
-    ['3000000902', 'Анна Колева', '0888 800 902', '7000000902', '195582.98', 'BGN'],
-    ['3000000903', 'Щерьо Щерев', '0888 800 903', '7000000903', '99999.99', 'EUR'],
+    ['3000000902', 'Анна Колева', '0888 800 902', '7000000902', '99999.99', 'EUR'],
+    ['3000000903', 'Щерьо Щерев', '0888 800 903', '7000000903', '1234.56', 'EUR'],
   ] as const;
   await importText(database, 'customers', ['customer_number;name;street;town;postcode;customer_class', ...customers.map((c) => `${c[0]};${c[1]};ул. Шипка 5;Варна;9000;household`)].join('\n'));
-  await importText(database, 'invoices', ['invoice_number,customer_number,issue_date,due_date,amount,currency', ...customers.map((c) => `${c[3]},${c[0]},2025-10-20,2025-11-20,${c[4]},${c[5]}`)].join('\n'));
+  await importText(database, 'invoices', ['invoice_number,customer_number,issue_date,due_date,amount,currency', ...customers.map((c) => `${c[3]},${c[0]},2026-01-20,2026-02-20,${c[4]},${c[5]}`)].join('\n'));
   await importText(database, 'subscriptions', ['customer_number,channel,address,registered_at,consent_version', ...customers.map((c) => `${c[0]},sms,${c[2]},2025-01-10,test-v1`)].join('\n'));
 
-  const dry = await cli(['run', '--date', '2025-11-25', '--dry-run'], env);
+  // Before 2026-08-08 prices are shown in euro and leva: the longest text a notice gets.
+  const dry = await cli(['run', '--date', '2026-02-25', '--dry-run'], env);
   assert.equal(dry.code, 0, dry.stderr);
   assert.match(dry.stdout, /SMS notices: 3; average parts per SMS notice: 1\.00 \(reminder 1\.00\)\./);
-  const run = await cli(['run', '--date', '2025-11-25'], env);
+  const run = await cli(['run', '--date', '2026-02-25'], env);
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, /Created 3 notice\(s\); SMS about 3 part\(s\)/);
 
@@ -46,9 +46,9 @@ test('a daily run\'s SMS notices reach the SMSC as single-part GSM-7 submit_sm',
     assert.ok(sm.short_message.length <= 160, `${sm.short_message.length} septets`);
   }
   const texts = textsByDestination(smsc.submitted);
-  assert.match(texts.get('359888800901')?.[0] ?? '', /^PRIMER: Neplateno po kl\.No \*{6}0901: 48,20 EUR, padezh 20\.11\.2025\. Platete: https:\/\/izvestie\.example\.bg\//);
-  assert.match(texts.get('359888800902')?.[0] ?? '', /^PRIMER: Neplateno po kl\.No \*{6}0902: 99 999,99 EUR \(195 582,98 lv\.\), padezh 20\.11\.2025\. /);
-  assert.match(texts.get('359888800903')?.[0] ?? '', /: 99 999,99 EUR/);
+  assert.match(texts.get('359888800901')?.[0] ?? '', /^PRIMER: Neplateno po kl\.No \*{6}0901: 48,20 EUR \(94,27 lv\.\), padezh 20\.02\.2026\. Platete: https:\/\/izvestie\.example\.bg\//);
+  assert.match(texts.get('359888800902')?.[0] ?? '', /^PRIMER: Neplateno po kl\.No \*{6}0902: 99 999,99 EUR \(195 582,98 lv\.\), padezh 20\.02\.2026\. Platete: https:\/\//);
+  assert.match(texts.get('359888800903')?.[0] ?? '', /: 1 234,56 EUR \(2 414,59 lv\.\)/);
 
   const rows = () => database.db.selectFrom('outbox_messages').select(['status', 'segments', 'encoding']).where('kind', '=', 'overdue_reminder').execute();
   await until(async () => (await rows()).every((r) => r.status === 'sent'), 30_000, 'the notices recorded as sent');
