@@ -1,3 +1,4 @@
+import { pageBrand } from '../../brand/page.js';
 import { html, type SafeHtml } from '../../http/html.js';
 import { allows, type Access } from '../roles.js';
 import { postForm, errorSummary, type FieldError } from './components.js';
@@ -54,6 +55,7 @@ export function layout(c: Ctx, p: PageOptions): SafeHtml {
   const other = c.lang === 'bg' ? 'en' : 'bg';
   const errors = p.errors ?? [];
   const title = `${errors.length ? c.t('Грешка: ', 'Error: ') : ''}${p.title} – ${c.t('Известия: служебна част', 'Izvestie back office')}`;
+  const brand = pageBrand(c.deps.config.brand);
   const staff = 'session' in c && (c as StaffCtx).session.stage === 'active' ? (c as StaffCtx) : null;
   const query = new URL(c.req.url, 'http://x').searchParams;
   query.set('lang', other);
@@ -71,7 +73,7 @@ ${p.head ?? ''}
 <body>
 <a class="skip" href="#main-content">${c.t('Към основното съдържание', 'Skip to main content')}</a>
 <header class="header"><div class="wrap${p.wide ? ' wrap--wide' : ''}">
-<a class="brand" href="${BASE}/">${c.t('Известия: служебна част', 'Izvestie back office')}</a>
+<a class="brand" href="${BASE}/"><img class="logo" src="${brand.logoUrl}" alt="${brand.name}" height="32">${c.t('Известия: служебна част', 'Izvestie back office')}</a>
 <a class="lang" href="${c.path}?${query.toString()}" lang="${other}" hreflang="${other}">${other === 'en' ? 'English' : 'Български'}</a>
 </div></header>
 <div class="wrap${p.wide ? ' wrap--wide' : ''}">

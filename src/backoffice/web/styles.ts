@@ -12,7 +12,8 @@ a:focus{color:#0b0c0c;background:#fd0;box-shadow:0 -2px #fd0,0 4px #0b0c0c;text-
 .visually-hidden{position:absolute!important;width:1px!important;height:1px!important;margin:0!important;padding:0!important;overflow:hidden!important;clip:rect(0 0 0 0)!important;white-space:nowrap!important;border:0!important}
 .skip{position:absolute;left:-9999px;top:0;padding:10px 15px}
 .skip:focus{left:0;z-index:10}
-.header{background:#0b0c0c;color:#fff;border-bottom:8px solid #4c2c92}
+.header{background:#0b0c0c;color:#fff;border-bottom:8px solid var(--brand,#4c2c92)}
+.header .logo{height:32px;width:auto;background:#fff;padding:3px 6px;border-radius:3px;vertical-align:middle;margin-right:10px}
 .header .wrap{display:flex;flex-wrap:wrap;justify-content:space-between;align-items:center;gap:8px;padding-top:12px;padding-bottom:12px}
 .header a,.header a:visited{color:#fff}
 .header a:focus{color:#0b0c0c}

@@ -1,5 +1,6 @@
 import { isLocalDate } from '../../dunning/calendar/index.js';
 import { assemble } from '../../app/root.js';
+import { letterBrand } from '../../brand/page.js';
 import { exportLetters, type ExportResult } from '../../delivery/letters/export.js';
 import { parse, UsageError, type Command } from '../command.js';
 import { withDatabase } from '../open.js';
@@ -28,7 +29,7 @@ export const lettersCommand: Command = {
     const date = values.date;
     const result = await withDatabase(ctx, async (database) => {
       const root = await assemble(ctx.config, ctx.logger, database);
-      return exportLetters(database.db, { date, outDir: values.out ?? 'letters', sender: ctx.config.letters.sender, failure: root.failure, guards: root.guards, createdBy: 'cli' });
+      return exportLetters(database.db, { date, outDir: values.out ?? 'letters', sender: ctx.config.letters.sender, brand: letterBrand(ctx.config.brand), failure: root.failure, guards: root.guards, createdBy: 'cli' });
     });
     process.stdout.write(formatExport(result));
     return 0;

@@ -14,7 +14,7 @@ import { toMessage, type OutboxMessage, type OutboxRow } from '../outbox/message
 import { markFailed, settleUnsent, startAttempts } from '../outbox/record.js';
 import { composeLetter, invoiceTables, letterReference, parseAddressBlock, type Addressee, type Sender } from './content.js';
 import { manifestCsv } from './manifest.js';
-import { renderLetters, type Letter } from './pdf.js';
+import { renderLetters, type Letter, type LetterBrand } from './pdf.js';
 
 export const PRINT_PROVIDER = 'print';
 
@@ -30,6 +30,8 @@ export interface ExportOptions {
   /** Asked before a letter is printed, as the worker asks before a send. */
   guards: GuardMap;
   now?: () => Date;
+  /** The utility's letterhead: logo, colour, phone, website (absent: the sender's name and address only). */
+  brand?: LetterBrand;
 }
 
 export interface ExportResult {
@@ -107,7 +109,7 @@ export async function exportLetters(db: Kysely<DB>, o: ExportOptions): Promise<E
     let rendered: Awaited<ReturnType<typeof renderLetters>> | null = null;
     while (rendered === null && attempts.length > 0) {
       try {
-        rendered = await writeDurably(pdfFile, (out) => renderLetters(attempts.map(letterOf), out));
+        rendered = await writeDurably(pdfFile, (out) => renderLetters(attempts.map(letterOf), out, o.brand));
       } catch (err) {
         const bad = attempts.find((a) => (err as Error).message.startsWith(`letter ${letterReference(a.msg.id)}:`));
         if (bad === undefined) throw err;

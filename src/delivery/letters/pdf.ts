@@ -17,6 +17,14 @@ export interface Letter {
   invoices?: Array<{ number: string; dueDate: string; amount: string }>;
 }
 
+/** The utility's letterhead (BRAND_* settings): its logo (PNG or JPEG; null: none), colour and contacts. */
+export interface LetterBrand {
+  logo: Buffer | null;
+  colour: string;
+  phone: string;
+  website: string;
+}
+
 export interface LetterRange {
   reference: string;
   pageFrom: number;
@@ -98,11 +106,19 @@ function drawLines(doc: Doc, lines: string[], x: number, y: number, width: numbe
   lines.forEach((line, i) => doc.text(line, x, y + i * step, { width, lineBreak: false }));
 }
 
-function drawHead(doc: Doc, letter: Letter, date: string): void {
+// The logo sits top right, inside this box, beside the sender's name and address.
+const LOGO_W = mm(55);
+const LOGO_H = mm(18);
+
+function drawHead(doc: Doc, letter: Letter, date: string, brand: LetterBrand | undefined): void {
   // Letterhead: above the address field, so it never shows through the window.
-  doc.font('bold').fontSize(12).text(letter.sender.name, LEFT, mm(15), { width: BODY_W, lineBreak: false });
-  doc.font('regular').fontSize(8);
-  drawLines(doc, letter.sender.addressLines.slice(0, 4), LEFT, mm(15) + 16, BODY_W);
+  const headW = brand?.logo ? BODY_W - LOGO_W - mm(5) : BODY_W;
+  if (brand?.logo) doc.image(brand.logo, PAGE_W - RIGHT_MARGIN - LOGO_W, mm(10), { fit: [LOGO_W, LOGO_H], align: 'right' });
+  doc.font('bold').fontSize(12).fillColor(brand?.colour ?? 'black').text(letter.sender.name, LEFT, mm(15), { width: headW, lineBreak: false });
+  doc.fillColor('black').font('regular').fontSize(8);
+  const head = letter.sender.addressLines.slice(0, 4);
+  if (brand) head.push(`Тел. / Phone: ${brand.phone} · ${brand.website.replace(/^https?:\/\//, '').replace(/\/$/, '')}`);
+  drawLines(doc, head, LEFT, mm(15) + 16, headW);
 
   const textX = FIELD_X + TEXT_INSET;
   const textW = FIELD_W - TEXT_INSET * 2;
@@ -205,7 +221,7 @@ async function drain(doc: Doc, out: NodeJS.WritableStream): Promise<void> {
  * Pages are flushed letter by letter. On an error (a date that is not YYYY-MM-DD, an address
  * too long for the window) the promise rejects and what reached `out` must be discarded. Returns the page count and each letter's page range.
  */
-export async function renderLetters(letters: Letter[], out: NodeJS.WritableStream): Promise<{ pages: number; ranges: LetterRange[] }> {
+export async function renderLetters(letters: Letter[], out: NodeJS.WritableStream, brand?: LetterBrand): Promise<{ pages: number; ranges: LetterRange[] }> {
   if (letters.length === 0) throw new Error('renderLetters needs at least one letter');
   const dates = letters.map((l) => formatDate(l.date, l.reference));
   // bufferPages lets the footer say "page i of n" once the letter is laid out; the buffer is
@@ -222,7 +238,7 @@ export async function renderLetters(letters: Letter[], out: NodeJS.WritableStrea
   try {
     for (const [i, letter] of letters.entries()) {
       doc.addPage();
-      drawHead(doc, letter, dates[i] ?? '');
+      drawHead(doc, letter, dates[i] ?? '', brand);
       drawBody(doc, letter);
       const { start, count } = doc.bufferedPageRange();
       for (let p = 0; p < count; p++) {

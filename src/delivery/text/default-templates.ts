@@ -134,7 +134,14 @@ const ALREADY_PAID: Record<Lang, string> = {
     'Payments by bank transfer or at a cash desk take up to {{pay_settlement_days}} working days to reach us.',
 };
 
+// Kinds without the per-notice list of ways ({{ways_to_pay}}) say it in general.
 const WAYS_TO_PAY: Record<Lang, string> = {
+  bg: 'Можете да платите онлайн, по банков път или на каса.',
+  en: 'You can pay online, by bank transfer or at a cash desk.',
+};
+
+// The overdue notices: every way the utility configures, with what to enter (src/portal/pay/ways.ts).
+const PAY_WAYS: Record<Lang, string> = {
   bg: 'Как да платите:\n{{ways_to_pay}}',
   en: 'How to pay:\n{{ways_to_pay}}',
 };
@@ -207,7 +214,7 @@ const DRAFTS: Record<MessageType, Record<Lang, Draft>> = {
       body: [
         'Напомняме Ви, че по клиентски № {{customer_no}} има неплатени сметки за електроенергия.',
         DETAILS.bg,
-        WAYS_TO_PAY.bg,
+        PAY_WAYS.bg,
         ALREADY_PAID.bg,
         COSTS.bg,
         HELP.bg,
@@ -224,7 +231,7 @@ const DRAFTS: Record<MessageType, Record<Lang, Draft>> = {
       body: [
         'This is a reminder that there are unpaid electricity bills for customer no. {{customer_no}}.',
         DETAILS.en,
-        WAYS_TO_PAY.en,
+        PAY_WAYS.en,
         ALREADY_PAID.en,
         COSTS.en,
         HELP.en,
@@ -243,7 +250,7 @@ const DRAFTS: Record<MessageType, Record<Lang, Draft>> = {
       body: [
         'Въпреки предходното ни напомняне сметките за електроенергия по клиентски № {{customer_no}} все още не са платени. Молим Ви да ги платите възможно най-скоро.',
         DETAILS.bg,
-        WAYS_TO_PAY.bg,
+        PAY_WAYS.bg,
         ALREADY_PAID.bg,
         COSTS.bg,
         HELP.bg,
@@ -260,7 +267,7 @@ const DRAFTS: Record<MessageType, Record<Lang, Draft>> = {
       body: [
         'Despite our previous reminder, the electricity bills for customer no. {{customer_no}} are still unpaid. Please pay them as soon as possible.',
         DETAILS.en,
-        WAYS_TO_PAY.en,
+        PAY_WAYS.en,
         ALREADY_PAID.en,
         COSTS.en,
         HELP.en,
@@ -280,7 +287,7 @@ const DRAFTS: Record<MessageType, Record<Lang, Draft>> = {
         'Въпреки предходните ни напомняния сметките за електроенергия по клиентски № {{customer_no}} все още не са платени.',
         DETAILS.bg,
         FINAL_COSTS.bg,
-        WAYS_TO_PAY.bg,
+        PAY_WAYS.bg,
         ALREADY_PAID.bg,
         HELP.bg,
       ],
@@ -297,7 +304,7 @@ const DRAFTS: Record<MessageType, Record<Lang, Draft>> = {
         'Despite our previous reminders, the electricity bills for customer no. {{customer_no}} are still unpaid.',
         DETAILS.en,
         FINAL_COSTS.en,
-        WAYS_TO_PAY.en,
+        PAY_WAYS.en,
         ALREADY_PAID.en,
         HELP.en,
       ],

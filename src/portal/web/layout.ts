@@ -1,3 +1,4 @@
+import type { PageBrand } from '../../brand/page.js';
 import type { Lang } from '../../delivery/text/default-templates.js';
 import { html, type SafeHtml } from '../../http/html.js';
 import { errorSummary, type FieldError } from './components.js';
@@ -10,6 +11,8 @@ export interface PageContext {
   path: string;
   sandbox: boolean;
   csrf?: string;
+  /** The utility's name, logo, phone and website (BRAND_* settings). */
+  brand: PageBrand;
 }
 
 export const CSS_PATH = '/assets/portal.css';
@@ -44,7 +47,7 @@ export function layout(c: PageContext, p: PageOptions): SafeHtml {
 <a class="skip" href="#main-content">${common.skip[c.lang]}</a>
 ${c.sandbox ? html`<div class="sandbox" id="sandbox-banner" role="note"><div class="wrap">${sandboxBanner.text[c.lang]}<a href="/dev/outbox">${sandboxBanner.link[c.lang]}</a>.</div></div>` : ''}
 <header class="header"><div class="wrap">
-<a href="/">${common.service[c.lang]}</a>
+<a class="home" href="/"><img class="logo" src="${c.brand.logoUrl}" alt="${c.brand.name}" height="40"><span>${common.service[c.lang]}</span></a>
 <a class="lang" href="${c.path}?lang=${other}" lang="${other}" hreflang="${other}" aria-label="${common.switchLabel[c.lang]}">${common.switchTo[c.lang]}</a>
 </div></header>
 <div class="wrap">
@@ -55,7 +58,8 @@ ${errorSummary(c.lang, errors)}
 ${p.main}
 </main>
 </div>
-<footer class="footer"><div class="wrap"><p>${common.footer[c.lang]}</p></div></footer>
+<footer class="footer"><div class="wrap"><p>${common.footer[c.lang]}</p>
+<p>${c.brand.name} · ${common.phone[c.lang]} <a href="tel:${c.brand.phone.replace(/[^\d+]/g, '')}">${c.brand.phone}</a> · <a href="${c.brand.website}" target="_blank" rel="noopener">${c.brand.website.replace(/^https?:\/\//, '').replace(/\/$/, '')}</a></p></div></footer>
 </body>
 </html>`;
 }

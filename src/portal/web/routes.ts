@@ -16,6 +16,7 @@ import { LANG_COOKIE } from './session.js';
 import { startPage } from './start-page.js';
 import { payPage } from '../pay/page.js';
 import { portalCss } from './styles.js';
+import { brandCss } from '../../brand/page.js';
 
 const problem = {
   title: { bg: 'Възникна проблем', en: 'Sorry, there is a problem' },
@@ -41,7 +42,8 @@ export function webRoutes(deps: PortalDeps): FastifyPluginAsync {
       return sendHtml(reply, status, page);
     });
 
-    app.get(CSS_PATH, async (_req, reply) => reply.header('cache-control', 'public, max-age=3600').type('text/css; charset=utf-8').send(portalCss));
+    const css = brandCss(deps.config.brand) + portalCss;
+    app.get(CSS_PATH, async (_req, reply) => reply.header('cache-control', 'public, max-age=3600').type('text/css; charset=utf-8').send(css));
 
     startPage(app, deps);
     identityPages(app, deps);

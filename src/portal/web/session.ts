@@ -1,5 +1,6 @@
 import type { CookieSerializeOptions } from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { pageBrand } from '../../brand/page.js';
 import { clientIp } from '../../http/client-ip.js';
 import { csrfValid, newCsrfToken } from '../../http/csrf.js';
 import { html, sendHtml } from '../../http/html.js';
@@ -68,7 +69,7 @@ export async function ensureFlow(web: Web): Promise<Flow> {
 
 export function page(web: Web): PageContext {
   const path = web.req.url.split('?')[0] ?? '/';
-  return { lang: web.lang, path, sandbox: web.deps.config.sandbox, ...(web.flow?.data.csrf ? { csrf: web.flow.data.csrf } : {}) };
+  return { lang: web.lang, path, sandbox: web.deps.config.sandbox, brand: pageBrand(web.deps.config.brand), ...(web.flow?.data.csrf ? { csrf: web.flow.data.csrf } : {}) };
 }
 
 /** A POST's flow when its CSRF token is right; otherwise null (the caller answers expiredPage). */

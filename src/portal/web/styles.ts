@@ -13,9 +13,11 @@ a:focus{color:#0b0c0c;background:#fd0;box-shadow:0 -2px #fd0,0 4px #0b0c0c;text-
 .visually-hidden{position:absolute!important;width:1px!important;height:1px!important;margin:0!important;padding:0!important;overflow:hidden!important;clip:rect(0 0 0 0)!important;white-space:nowrap!important;border:0!important}
 .skip{position:absolute;left:-9999px;top:0;padding:10px 15px}
 .skip:focus{left:0;z-index:10}
-.header{background:#0b0c0c;color:#fff;border-bottom:8px solid #1d70b8}
+.header{background:#fff;color:#0b0c0c;border-bottom:8px solid var(--brand,#1d70b8)}
 .header .wrap{display:flex;flex-wrap:wrap;justify-content:space-between;align-items:center;gap:8px;padding-top:12px;padding-bottom:12px}
-.header a,.header a:visited{color:#fff;text-decoration:none;font-weight:700}
+.header a,.header a:visited{color:#0b0c0c;text-decoration:none;font-weight:700}
+.header .home{display:flex;align-items:center;gap:12px}
+.header .logo{height:40px;width:auto;display:block}
 .header a:hover{text-decoration:underline}
 .header a:focus{color:#0b0c0c}
 .header .lang{font-weight:400;text-decoration:underline}
@@ -79,6 +81,6 @@ a.button:focus{color:#0b0c0c}
 .outbox{width:100%;border-collapse:collapse;margin-bottom:30px}
 .outbox th,.outbox td{text-align:left;vertical-align:top;padding:8px 10px 8px 0;border-bottom:1px solid #b1b4b6}
 .outbox pre{white-space:pre-wrap;word-break:break-word;margin:0;font-family:ui-monospace,Consolas,monospace;font-size:.95rem}
-.footer{border-top:1px solid #b1b4b6;background:#f3f2f1;padding:20px 0;color:#0b0c0c;font-size:.9rem}
+.footer{border-top:4px solid var(--brand,#b1b4b6);background:#f3f2f1;padding:20px 0;color:#0b0c0c;font-size:.9rem}
 @media (min-width:641px){body{font-size:1.1875rem}h1{font-size:2.5rem}main{padding-top:30px}.button{font-size:1.1875rem}}
 `;

@@ -24,6 +24,7 @@ export const common = {
     bg: 'Телефонът и имейлът Ви се използват само за известия по абонамента. Можете да се откажете по всяко време.',
     en: 'Your phone and email are used only for the notices you subscribe to. You can unsubscribe at any time.',
   },
+  phone: { bg: 'Център за обслужване на клиенти', en: 'Customer centre' },
   channelName: {
     sms: { bg: 'SMS', en: 'SMS' },
     email: { bg: 'Имейл', en: 'Email' },

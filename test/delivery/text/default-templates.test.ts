@@ -57,6 +57,9 @@ function sampleVars(lang: Lang): Record<string, string | number> {
     utility_short: 'PRIMER',
     utility_phone: '0700 10 010',
     utility_website: 'https://primer-energy.example.bg',
+    brand_colour: '#0b5cad',
+    brand_text_colour: '#ffffff',
+    logo_url: 'https://izvestia.example.bg/brand/logo?v=abc&x=1',
   };
 }
 
@@ -156,7 +159,11 @@ test('HTML emails escape values, keep links and declare their language', () => {
       const html = renderTemplate(defaultTemplates[type][lang].emailHtml, vars, { html: true });
       assert.ok(html.startsWith('<!DOCTYPE html>'));
       assert.ok(html.includes(`<html lang="${lang}">`));
-      assert.ok(!html.includes('<img'), 'a value became markup');
+      assert.ok(!html.includes('<img src=x'), 'a value became markup');
+      // The utility's logo and colour (site variables), the URL escaped in its attribute.
+      assert.ok(html.includes('<img src="https://izvestia.example.bg/brand/logo?v=abc&amp;x=1" alt="Пример Енерджи АД"'));
+      assert.ok(html.includes('background-color:#0b5cad;color:#ffffff;'));
+      assert.ok(html.includes('Пример Енерджи АД<br>'), 'signed with the utility name');
       assert.ok(html.includes('&lt;img src=x onerror=alert(1)&gt; &quot;Иван&quot; &amp; Co'));
       assert.ok(html.includes(`href="${hostile.pay_url}"`));
       assert.ok(html.includes(`href="${hostile.unsubscribe_url}"`));
