@@ -99,7 +99,6 @@ async function main(): Promise<void> {
     await c.query('DELETE FROM delivery_receipts WHERE id > $1', [receiptsBase]);
     await c.query('DELETE FROM message_attempts WHERE id > $1', [attemptsBase]);
     await c.query('DELETE FROM outbox_messages WHERE id > $1', [base]);
-    await c.query('VACUUM (ANALYZE) outbox_messages, message_attempts, delivery_receipts');
   };
 
   const smsc = await startSmsc();
