@@ -75,3 +75,21 @@ test('the shipped logo is the fictional demo utility\'s PNG', () => {
   assert.equal(testConfig().brand.logo.contentType, 'image/png');
   assert.equal(testConfig().brand.name, 'Пример Енерджи АД');
 });
+
+test('the letterhead carries the logo (PNG) and none when the logo is SVG', async () => {
+  const { PassThrough } = await import('node:stream');
+  const { renderLetters } = await import('../src/delivery/letters/pdf.js');
+  const { letterBrand } = await import('../src/brand/page.js');
+  const letter = { reference: 'T-1', date: '2026-12-02', sender: { name: 'Пример Енерджи АД', addressLines: ['ул. Примерна 1', '9000 Варна'] }, recipient: { name: 'Мария Иванова', addressLines: ['ул. Шипка 1', '9000 Варна'] }, title: 'Напомняне', paragraphs: ['Текст.'] };
+  const pdfOf = async (brand: ReturnType<typeof letterBrand>) => {
+    const chunks: Buffer[] = [];
+    const out = new PassThrough();
+    out.on('data', (c: Buffer) => chunks.push(c));
+    await renderLetters([letter], out, brand);
+    return Buffer.concat(chunks).toString('latin1');
+  };
+  assert.match(await pdfOf(letterBrand(testConfig().brand)), /\/Subtype \/Image/);
+  const svg = join(dir, 'letter-logo.svg');
+  writeFileSync(svg, '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>');
+  assert.doesNotMatch(await pdfOf(letterBrand(testConfig({ BRAND_LOGO_FILE: svg }).brand)), /\/Subtype \/Image/);
+});
