@@ -138,7 +138,7 @@ export function parseSmsProviders(json: string): SmsProviderSettings[] {
       const { name: n, type: _t, rate: rt, inFlight: given, prefixes: p, ...gateway } = r.data;
       const g = httpSmsConfigSchema.safeParse(gateway);
       if (!g.success) firstIssue(g.error, at);
-      out.push({ name: n, type: 'http', url: g.data.url, options: g.data, rate: rt, inFlight: given ?? 10, prefixes: p });
+      out.push({ name: n, type: 'http', url: g.data.url, options: g.data, rate: rt, inFlight: given ?? httpInFlight(g.data), prefixes: p });
     } else {
       fail(`${at}.type`, 'must be "smpp" or "http"');
     }
@@ -151,6 +151,11 @@ export function parseSmsProviders(json: string): SmsProviderSettings[] {
   return out;
 }
 
+// Two batches in flight: one being answered while the next fills, so a batching gateway gets full batches.
+function httpInFlight(o: HttpSmsConfig): number {
+  return Math.max(10, 2 * o.batchSize);
+}
+
 export interface LegacySms {
   smpp: { url: string; sourceAddr: string; window: number; inFlight: number; rate: number; receiptTimeZone: string } | null;
   httpSms: { url: string; options: HttpSmsConfig; rate: number } | null;
@@ -159,6 +164,6 @@ export interface LegacySms {
 /** SMPP_URL or HTTP_SMS_URL as a list of one, under the names they always had ('smpp', 'http-sms'). */
 export function legacySmsProviders(d: LegacySms): SmsProviderSettings[] {
   if (d.smpp) return [{ name: 'smpp', type: 'smpp', ...d.smpp, prefixes: [] }];
-  if (d.httpSms) return [{ name: HTTP_SMS_NAME, type: 'http', url: d.httpSms.url, options: d.httpSms.options, rate: d.httpSms.rate, inFlight: 10, prefixes: [] }];
+  if (d.httpSms) return [{ name: HTTP_SMS_NAME, type: 'http', url: d.httpSms.url, options: d.httpSms.options, rate: d.httpSms.rate, inFlight: httpInFlight(d.httpSms.options), prefixes: [] }];
   return [];
 }
