@@ -125,7 +125,7 @@ async function editPage(c: StaffCtx, kind: NoticeKind, status: number, drafts: D
   const budgetSections = { bg: await budgetSection(c, kind, 'bg', drafts.bg, budgets.bg), en: await budgetSection(c, kind, 'en', drafts.en, budgets.en) };
   const smsSettings = (lang: Lang) => html`${select(c, {
     name: scriptField(lang),
-    label: `${c.t('Азбука на SMS', 'SMS letters')} (${lang})`,
+    label: `${c.t('Азбука на SMS-а', 'Letters of the SMS')} (${lang})`,
     options: (['latin', 'cyrillic'] as const).map((s) => ({ value: s, label: c.t(...SCRIPT_LABEL[s]) })),
     value: smsScriptOf(drafts[lang]),
     errors,
