@@ -5,15 +5,18 @@ import type { Renderer } from '../delivery/outbox/message.js';
 import type { Lang } from '../delivery/text/default-templates.js';
 import { countSms, type SmsEncoding } from '../delivery/text/segments.js';
 import { toGsmSafe } from '../delivery/text/transliterate.js';
-import type { NoticeKind } from '../dunning/policy.js';
+import { isNoticeKind } from '../dunning/policy.js';
+import type { LifecycleKind } from '../dunning/lifecycle/kinds.js';
+import type { EditableKind } from './templates-store.js';
 import type { NoticePayload } from '../dunning/render.js';
 
 /**
  * A notice's payload as the daily run writes it, with values as long as real ones get (a long
  * name, several invoices, the leva equivalent shown too).
  */
-export function samplePayload(kind: NoticeKind, lang: Lang): NoticePayload {
-  return {
+export function samplePayload(kind: EditableKind, lang: Lang): Record<string, unknown> {
+  if (!isNoticeKind(kind)) return lifecycleSample(kind, lang);
+  const notice: NoticePayload = {
     run_id: 0,
     stage: kind,
     notified_on: '2026-11-27',
@@ -30,6 +33,26 @@ export function samplePayload(kind: NoticeKind, lang: Lang): NoticePayload {
     email_subscription_id: null,
     pay_ref: 'Ab3dE9xQ2kLm',
   };
+  return notice as unknown as Record<string, unknown>;
+}
+
+// As the lifecycle messages' statements write them (src/dunning/lifecycle/).
+function lifecycleSample(kind: LifecycleKind, lang: Lang): Record<string, unknown> {
+  const base = {
+    customer_number: '3000000101',
+    customer_name: lang === 'bg' ? 'Иван Петров Георгиев' : 'Ivan Petrov Georgiev',
+    email_subscription_id: null,
+  };
+  switch (kind) {
+    case 'predue_reminder':
+      return { ...base, invoice_number: '7000000002', due_date: '2026-12-15', amount_eur_minor: 6173, amount_bgn_minor: null };
+    case 'payment_received':
+      return { ...base, amount_eur_minor: 12345, amount_bgn_minor: null, paid_on: '2026-11-28' };
+    case 'supply_restored':
+      return { ...base, amount_eur_minor: 12345, amount_bgn_minor: null, paid_on: '2026-11-28', restore_hours: 24, express_hours: 4, express_fee_eur_minor: 3000 };
+    case 'contact_check':
+      return { ...base, channel: 'sms', address: '+359888123456' };
+  }
 }
 
 export interface SmsFigures {
@@ -55,8 +78,8 @@ function figures(text: string, priceMinor: number): SmsFigures {
 }
 
 /** The sample notice of `kind` rendered by `render` (the root's renderer over the draft) for each channel. */
-export function previewTemplate(render: Renderer, kind: NoticeKind, lang: Lang, smsPriceMinor: number): Preview {
-  const payload = samplePayload(kind, lang) as unknown as Record<string, unknown>;
+export function previewTemplate(render: Renderer, kind: EditableKind, lang: Lang, smsPriceMinor: number): Preview {
+  const payload = samplePayload(kind, lang);
   // A placeholder the kind does not have shows up in the preview instead of failing the page.
   const text = (channel: 'sms' | 'email' | 'letter') => {
     try {

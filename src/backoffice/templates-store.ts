@@ -10,14 +10,16 @@ import { listPlaceholders } from '../delivery/text/render.js';
 import { worstCaseSms, type WorstCase } from '../delivery/text/sms-budget.js';
 import { DEFAULT_SMS_SCRIPT, type SmsScript } from '../delivery/text/sms-script.js';
 import type { SiteVars } from '../delivery/text/site-variables.js';
+import { LIFECYCLE_KINDS, type LifecycleKind } from '../dunning/lifecycle/kinds.js';
 import { NOTICE_KINDS, type NoticeKind } from '../dunning/policy.js';
 import { AppError } from '../errors.js';
 
 /** The kinds the worker renders from their payload right before sending: editing them takes effect. */
-export const EDITABLE_KINDS: readonly NoticeKind[] = NOTICE_KINDS;
+export type EditableKind = NoticeKind | LifecycleKind;
+export const EDITABLE_KINDS: readonly EditableKind[] = [...NOTICE_KINDS, ...LIFECYCLE_KINDS];
 export const LANGS: readonly Lang[] = ['bg', 'en'];
 
-export function isEditableKind(kind: string): kind is NoticeKind {
+export function isEditableKind(kind: string): kind is EditableKind {
   return (EDITABLE_KINDS as readonly string[]).includes(kind);
 }
 
@@ -27,7 +29,7 @@ export type TemplateField = (typeof TEMPLATE_FIELDS)[number];
 const CHANNEL_OF: Record<TemplateField, TemplateChannel> = { sms: 'sms', emailSubject: 'email', emailText: 'email', emailHtml: 'email', letter: 'letter' };
 
 export interface TemplateVersion {
-  kind: NoticeKind;
+  kind: EditableKind;
   lang: Lang;
   /** 0: the shipped default. */
   version: number;
@@ -60,12 +62,12 @@ export function smsScriptOf(set: TemplateSet): SmsScript {
 }
 
 /** The SMS of `set` with the longest values, in its script, as it would go out. */
-export function smsWorstCase(kind: NoticeKind, lang: Lang, set: TemplateSet, rule: SmsBudgetRule): WorstCase {
+export function smsWorstCase(kind: EditableKind, lang: Lang, set: TemplateSet, rule: SmsBudgetRule): WorstCase {
   return worstCaseSms(kind as MessageType, lang, set.sms, { script: smsScriptOf(set), ...(rule.siteVars ? { siteVars: rule.siteVars } : {}) });
 }
 
 /** over_budget when the SMS's worst case takes more parts than the template's budget (else the setting's). */
-export function budgetProblem(kind: NoticeKind, lang: Lang, set: TemplateSet, smsPartBudget: number | null, rule: SmsBudgetRule): TemplateProblem | null {
+export function budgetProblem(kind: EditableKind, lang: Lang, set: TemplateSet, smsPartBudget: number | null, rule: SmsBudgetRule): TemplateProblem | null {
   const budget = smsPartBudget ?? rule.defaultBudget;
   const { parts } = smsWorstCase(kind, lang, set, rule);
   return parts > budget ? { field: 'sms', problem: 'over_budget', parts, budget } : null;
@@ -73,18 +75,27 @@ export function budgetProblem(kind: NoticeKind, lang: Lang, set: TemplateSet, sm
 
 const MAX_LENGTH: Record<TemplateField, number> = { sms: 1000, emailSubject: 200, emailText: 20_000, emailHtml: 100_000, letter: 20_000 };
 
+const REQUIRED: Record<EditableKind, readonly string[]> = {
+  overdue_reminder: ['total_eur'],
+  overdue_second: ['total_eur'],
+  overdue_final: ['total_eur', 'disconnection_date'],
+  predue_reminder: ['amount_eur', 'due_date'],
+  payment_received: ['amount_eur'],
+  supply_restored: ['restore_hours'],
+  contact_check: ['manage_url'],
+};
+
 /** What a notice must always say, whatever the wording. */
-function requiredPlaceholders(kind: NoticeKind, field: TemplateField): string[] {
+function requiredPlaceholders(kind: EditableKind, field: TemplateField): string[] {
   if (field === 'emailSubject') return [];
-  const out = ['total_eur'];
-  if (kind === 'overdue_final') out.push('disconnection_date');
+  const out = [...REQUIRED[kind]];
   // The way out of email notices (RFC 8058 headers carry it too; the body shows it to people).
-  if (field === 'emailText' || field === 'emailHtml') out.push('unsubscribe_url');
+  if ((field === 'emailText' || field === 'emailHtml') && templateVariables(kind, 'email').includes('unsubscribe_url')) out.push('unsubscribe_url');
   return out;
 }
 
 /** Every problem of a template set: unknown or missing placeholders, braces that are no placeholder, sizes. */
-export function templateProblems(kind: NoticeKind, set: TemplateSet): TemplateProblem[] {
+export function templateProblems(kind: EditableKind, set: TemplateSet): TemplateProblem[] {
   const problems: TemplateProblem[] = [];
   for (const field of TEMPLATE_FIELDS) {
     const text = set[field];
@@ -108,7 +119,7 @@ type TemplateRow = { kind: string; lang: Lang; version: number; sms: string; sms
 
 function toVersion(r: TemplateRow): TemplateVersion {
   return {
-    kind: r.kind as NoticeKind,
+    kind: r.kind as EditableKind,
     lang: r.lang,
     version: r.version,
     set: { sms: r.sms, smsScript: r.sms_script, emailSubject: r.email_subject, emailText: r.email_text, emailHtml: r.email_html, letter: r.letter },
@@ -119,16 +130,16 @@ function toVersion(r: TemplateRow): TemplateVersion {
   };
 }
 
-export function shippedVersion(kind: NoticeKind, lang: Lang): TemplateVersion {
+export function shippedVersion(kind: EditableKind, lang: Lang): TemplateVersion {
   return { kind, lang, version: 0, set: defaultTemplates[kind][lang], smsPartBudget: null, createdBy: 'built-in', createdAt: null, note: null };
 }
 
-export async function currentTemplate(db: Kysely<DB>, kind: NoticeKind, lang: Lang): Promise<TemplateVersion> {
+export async function currentTemplate(db: Kysely<DB>, kind: EditableKind, lang: Lang): Promise<TemplateVersion> {
   const r = await db.selectFrom('message_templates').selectAll().where('kind', '=', kind).where('lang', '=', lang).orderBy('version', 'desc').limit(1).executeTakeFirst();
   return r ? toVersion(r) : shippedVersion(kind, lang);
 }
 
-export async function templateVersions(db: Kysely<DB>, kind: NoticeKind): Promise<TemplateVersion[]> {
+export async function templateVersions(db: Kysely<DB>, kind: EditableKind): Promise<TemplateVersion[]> {
   const rows = await db.selectFrom('message_templates').selectAll().where('kind', '=', kind).orderBy('version', 'desc').orderBy('lang').execute();
   return rows.map(toVersion);
 }
@@ -147,7 +158,7 @@ export type TemplateChange = TemplateField | 'smsScript' | 'smsPartBudget';
  * Saves a new version of one kind and language if it differs from the one in force. Two saves at
  * once: one wins, the other is a CONFLICT. Returns the version in force afterwards.
  */
-export async function saveTemplate(db: Kysely<DB>, kind: NoticeKind, lang: Lang, set: TemplateSet, actor: string, note: string | null, o: SaveOptions = {}): Promise<{ version: number; changed: TemplateChange[] }> {
+export async function saveTemplate(db: Kysely<DB>, kind: EditableKind, lang: Lang, set: TemplateSet, actor: string, note: string | null, o: SaveOptions = {}): Promise<{ version: number; changed: TemplateChange[] }> {
   const smsPartBudget = o.smsPartBudget ?? null;
   const problems = templateProblems(kind, set);
   const overBudget = o.budget ? budgetProblem(kind, lang, set, smsPartBudget, o.budget) : null;

@@ -10,13 +10,12 @@ import { parseContact } from '../../portal/contact-input.js';
 import { recordAudit } from '../../audit/record.js';
 import { previewTemplate, samplePayload, type Preview, type SmsFigures } from '../preview.js';
 import { saveSessionData } from '../sessions.js';
-import { EDITABLE_KINDS, LANGS, TEMPLATE_FIELDS, budgetProblem, currentTemplate, isEditableKind, saveTemplate, smsScriptOf, smsWorstCase, templateProblems, templateVersions, type SmsBudgetRule, type TemplateField, type TemplateProblem, type TemplateVersion } from '../templates-store.js';
+import { EDITABLE_KINDS, LANGS, TEMPLATE_FIELDS, budgetProblem, currentTemplate, isEditableKind, saveTemplate, smsScriptOf, smsWorstCase, templateProblems, templateVersions, type EditableKind, type SmsBudgetRule, type TemplateField, type TemplateProblem, type TemplateVersion } from '../templates-store.js';
 import { MAX_SMS_PART_BUDGET, monthlyCostDifferenceMinor } from '../../delivery/text/sms-budget.js';
 import { isSmsScript, type SmsScript } from '../../delivery/text/sms-script.js';
 import { smsNoticesLast30Days } from '../sms-notice-counts.js';
 import { templateVariables } from '../../delivery/text/default-templates.js';
 import type { Renderer } from '../../delivery/outbox/message.js';
-import type { NoticeKind } from '../../dunning/policy.js';
 import { banner, button, input, select, textarea, type FieldError } from './components.js';
 import { BASE, actor, field, param, redirect, type StaffCtx } from './context.js';
 import { fmtDateTime, fmtEur, iso } from './format.js';
@@ -73,7 +72,7 @@ function budgetRule(c: StaffCtx): SmsBudgetRule {
 }
 
 /** Worst-case parts of the draft (in its script and in the other), against the version in force, and what it costs a month. */
-async function budgetSection(c: StaffCtx, kind: NoticeKind, lang: Lang, draft: TemplateSet, budget: number | null): Promise<SafeHtml> {
+async function budgetSection(c: StaffCtx, kind: EditableKind, lang: Lang, draft: TemplateSet, budget: number | null): Promise<SafeHtml> {
   const rule = budgetRule(c);
   const price = c.deps.config.delivery.smsPricePerSegmentMinor;
   const script = smsScriptOf(draft);
@@ -120,7 +119,7 @@ const versionColumns: Column<TemplateVersion>[] = [
   { bg: 'Бюджет на частите', en: 'Part budget', csv: (v) => v.smsPartBudget, numeric: true },
 ];
 
-async function editPage(c: StaffCtx, kind: NoticeKind, status: number, drafts: Drafts, budgets: Budgets, o: { errors?: FieldError[]; note?: string; notice?: string; budgetInput?: Partial<Record<Lang, string>> } = {}) {
+async function editPage(c: StaffCtx, kind: EditableKind, status: number, drafts: Drafts, budgets: Budgets, o: { errors?: FieldError[]; note?: string; notice?: string; budgetInput?: Partial<Record<Lang, string>> } = {}) {
   const errors = o.errors ?? [];
   const budgetSections = { bg: await budgetSection(c, kind, 'bg', drafts.bg, budgets.bg), en: await budgetSection(c, kind, 'en', drafts.en, budgets.en) };
   const smsSettings = (lang: Lang) => html`${select(c, {
@@ -174,7 +173,7 @@ ${table(c, { id: 'versions', caption: c.t('Запазени версии', 'Save
 }
 
 /** The renderer every process sends with, over the drafts of this kind: the preview is what would be sent. */
-function draftRenderer(c: StaffCtx, kind: NoticeKind, drafts: Drafts): Renderer {
+function draftRenderer(c: StaffCtx, kind: EditableKind, drafts: Drafts): Renderer {
   const { root } = c.deps;
   return root.renderWith((k, lang) => (k === kind ? { set: drafts[lang], version: 0 } : root.templates.source(k, lang)));
 }
@@ -203,7 +202,7 @@ function postedBudgets(c: StaffCtx): { budgets: Budgets; input: Record<Lang, str
   return { budgets, input, errors };
 }
 
-function draftErrors(c: StaffCtx, kind: NoticeKind, drafts: Drafts, budgets: Budgets): FieldError[] {
+function draftErrors(c: StaffCtx, kind: EditableKind, drafts: Drafts, budgets: Budgets): FieldError[] {
   return LANGS.flatMap((lang) => {
     const problems = templateProblems(kind, drafts[lang]);
     // The budget is judged on a text that is otherwise valid (a broken placeholder has no worst case).
@@ -212,7 +211,7 @@ function draftErrors(c: StaffCtx, kind: NoticeKind, drafts: Drafts, budgets: Bud
   });
 }
 
-async function testSend(c: StaffCtx, kind: NoticeKind, drafts: Drafts): Promise<FieldError | null> {
+async function testSend(c: StaffCtx, kind: EditableKind, drafts: Drafts): Promise<FieldError | null> {
   const channel = field(c, 'test_channel') === 'email' ? 'email' : 'sms';
   const lang: Lang = field(c, 'test_lang') === 'en' ? 'en' : 'bg';
   const to = parseContact(channel, field(c, 'test_contact'));
@@ -232,7 +231,7 @@ async function flash(c: StaffCtx, text: string) {
 }
 
 interface KindRow {
-  kind: NoticeKind;
+  kind: EditableKind;
   current: TemplateVersion;
 }
 
