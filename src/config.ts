@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { httpSmsConfigSchema, type HttpSmsConfig } from './delivery/http-sms/config.js';
 import { sourceAddress } from './delivery/smpp/submit-sm.js';
 import { parseSmppUrl } from './delivery/smpp/url.js';
+import { parseViberProvider, ViberSettingsError, type ViberSettings } from './delivery/viber/settings.js';
 import { legacySmsProviders, parseSmsProviders, SmsProvidersError, type SmsFailoverSettings, type SmsProviderSettings } from './delivery/sms-providers/settings.js';
 import { DEFAULT_LOGO_FILE, readLogo, type Logo } from './brand/logo.js';
 import { textColourOn } from './brand/colour.js';
@@ -150,6 +151,13 @@ export const settings = {
   SMS_QUIET_HOURS: { schema: hours.default('09:00-20:00'), doc: 'When SMS may be sent, Europe/Sofia time; outside it they wait. off: any time.' },
   EMAIL_QUIET_HOURS: { schema: hours.default('off'), doc: 'When email may be sent (as SMS_QUIET_HOURS).' },
   SMS_PRICE_PER_SEGMENT: { schema: z.string().regex(/^\d+(\.\d{1,4})?$/, 'must be an amount in euro like 0.05').default('0.05'), doc: 'Price of one SMS part in euro, for cost estimates.' },
+  VIBER_PROVIDER: {
+    schema: z.string().optional(),
+    doc: 'Viber Business Messages gateway as JSON: {preset: "infobip" or "mobica", url, the account (token or user and password), sender, callbackSecret (infobip), smsFallback (mobica: the gateway sends the SMS itself), rate}. Policy stages with channels ["viber", "sms"] use it; unset: no Viber. See README, Viber.',
+    secret,
+  },
+  VIBER_DELIVERY_TIMEOUT_MINUTES: { schema: z.coerce.number().min(0.001).max(1440).default(10), doc: 'A Viber message without a delivery report this long after it was sent fails as timeout and its SMS goes out.' },
+  VIBER_PRICE_PER_MESSAGE: { schema: z.string().regex(/^\d+(\.\d{1,4})?$/, 'must be an amount in euro like 0.03').default('0.03'), doc: 'Price of one Viber message in euro, for cost estimates (beside SMS parts).' },
   SMS_PART_BUDGET: { schema: z.coerce.number().int().min(1).max(10).default(1), doc: 'SMS parts a template may take at worst (longest values); the template editor refuses more unless a supervisor raises the budget of that template.' },
   DELIVERY_LEASE_SECONDS: { schema: z.coerce.number().int().min(5).max(3600).default(120), doc: 'A claimed message is taken over by another worker after this long.' },
   DELIVERY_MAX_RETRY_HOURS: { schema: z.coerce.number().min(0.01).max(168).default(6), doc: 'Transient failures are retried this long; then the next channel takes over.' },
@@ -350,6 +358,8 @@ export interface DeliverySettings {
   smsWindow: { from: string; to: string } | null;
   emailWindow: { from: string; to: string } | null;
   smsPricePerSegmentMinor: number;
+  /** VIBER_PROVIDER with its timeout and price; null: no Viber. */
+  viber: (ViberSettings & { timeoutMs: number; pricePerMessageMinor: number }) | null;
   /** SMS_PART_BUDGET: parts an SMS template may take at worst unless its own budget is raised. */
   smsPartBudget: number;
   leaseSeconds: number;
@@ -400,6 +410,16 @@ function httpSmsGateway(r: Raw): HttpSmsConfig {
   const problem = issue?.code === 'invalid_type' && issue.message.endsWith('received undefined') ? 'is required' : (issue?.message ?? 'invalid value');
   if (field === 'url') throw new ConfigError('HTTP_SMS_URL', problem);
   throw new ConfigError('HTTP_SMS_OPTIONS', `${field ? `${field}: ` : ''}${problem}`);
+}
+
+function viberSettings(r: Raw): DeliverySettings['viber'] {
+  if (r.VIBER_PROVIDER === undefined) return null;
+  try {
+    return { ...parseViberProvider(r.VIBER_PROVIDER), timeoutMs: Math.round(r.VIBER_DELIVERY_TIMEOUT_MINUTES * 60_000), pricePerMessageMinor: Math.round(Number(r.VIBER_PRICE_PER_MESSAGE) * 100) };
+  } catch (e) {
+    if (e instanceof ViberSettingsError) throw new ConfigError('VIBER_PROVIDER', e.message);
+    throw e;
+  }
 }
 
 /** SMS_PROVIDERS, or SMPP_URL / HTTP_SMS_URL as a list of one; never both. */
@@ -515,6 +535,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       emailWindow: window(r.EMAIL_QUIET_HOURS),
       smsPricePerSegmentMinor: Math.round(Number(r.SMS_PRICE_PER_SEGMENT) * 100),
       smsPartBudget: r.SMS_PART_BUDGET,
+      viber: viberSettings(r),
       leaseSeconds: r.DELIVERY_LEASE_SECONDS,
       maxRetryAgeMs: r.DELIVERY_MAX_RETRY_HOURS * 3_600_000,
       hardFailureThreshold: r.DELIVERY_HARD_FAILURES,

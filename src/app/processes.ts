@@ -6,6 +6,7 @@ import { purgeSessions } from '../backoffice/sessions.js';
 import { startBounceReceiver } from '../delivery/bounces.js';
 import { pollHttpGateway } from '../delivery/http-sms/poll.js';
 import { linkWaitingReceipts } from '../delivery/outbox/receipts.js';
+import { viberChores } from '../delivery/viber/chores.js';
 import { DunningScheduler } from '../dunning/scheduler.js';
 import { buildMetricsServer } from '../http/metrics.js';
 import { buildServer } from '../http/server.js';
@@ -74,7 +75,7 @@ function boundPort(app: FastifyInstance, configured: number): number {
 /** `izvestie start`: the web server, a worker, the daily run's scheduler and the bounce receiver. */
 export async function startAll(root: Root): Promise<Running> {
   const { config } = root;
-  const chores = new Housekeeping([templateChore(root), receiptChore(root), ...gatewayPollChores(root), ...webChores(root)], root.logger);
+  const chores = new Housekeeping([templateChore(root), receiptChore(root), ...gatewayPollChores(root), ...viberChores({ db: root.database.db, failure: root.failure, viber: root.config.delivery.viber, sandbox: root.config.sandbox }), ...webChores(root)], root.logger);
   const worker = createWorker(root);
   const scheduler = createScheduler(root);
   chores.start();
@@ -102,7 +103,7 @@ export async function startAll(root: Root): Promise<Running> {
 
 /** `izvestie worker`: sending only (any number of them may share one PostgreSQL). */
 export async function startWorker(root: Root): Promise<Running & { workerId: string }> {
-  const chores = new Housekeeping([templateChore(root), receiptChore(root), ...gatewayPollChores(root)], root.logger);
+  const chores = new Housekeeping([templateChore(root), receiptChore(root), ...gatewayPollChores(root), ...viberChores({ db: root.database.db, failure: root.failure, viber: root.config.delivery.viber, sandbox: root.config.sandbox })], root.logger);
   const worker = createWorker(root);
   chores.start();
   await worker.start();

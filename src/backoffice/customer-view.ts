@@ -60,7 +60,7 @@ export interface HoldRow {
 export interface MessageRow {
   id: number;
   kind: string;
-  channel: 'sms' | 'email' | 'letter';
+  channel: 'sms' | 'email' | 'letter' | 'viber';
   recipient: string;
   status: string;
   createdAt: Date;

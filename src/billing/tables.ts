@@ -73,4 +73,6 @@ export interface SubscriptionsTable {
   predue_opt_in: Generated<boolean>;
   contact_checked_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   contact_confirmed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** Migration 0023: the customer wants the SMS subscription's notices by SMS only, never Viber. */
+  viber_opt_out: Generated<boolean>;
 }

@@ -35,7 +35,7 @@ export interface DeliveryConfig {
   /** Permanent failures to one contact before it is flagged needs_attention. */
   hardFailureThreshold: number;
   /** Per channel, when sending is allowed; null: any time. Outside it a message waits for the next opening. */
-  sendWindows: { sms: SendWindow | null; email: SendWindow | null };
+  sendWindows: { sms: SendWindow | null; email: SendWindow | null; viber?: SendWindow | null };
   /** Pacing by provider name (Channel.name); providers not listed get `defaultPacing`. */
   pacing: Record<string, ProviderPacing>;
   defaultPacing: ProviderPacing;
@@ -51,7 +51,7 @@ export const defaultDeliveryConfig: DeliveryConfig = {
   retryMaxDelayMs: 30 * 60_000,
   maxRetryAgeMs: 6 * 3_600_000,
   hardFailureThreshold: 3,
-  sendWindows: { sms: { from: '09:00', to: '20:00' }, email: null },
+  sendWindows: { sms: { from: '09:00', to: '20:00' }, email: null, viber: { from: '09:00', to: '20:00' } },
   pacing: { sandbox: { ratePerSecond: 1000, window: 50 } },
   // Real SMSCs take about 100 messages/s per bind (domain notes).
   defaultPacing: { ratePerSecond: 100, window: 10 },

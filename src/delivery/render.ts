@@ -34,6 +34,7 @@ export function templateRenderer(templates: TemplateSource = shippedTemplates, s
     const vars = { ...siteVars, ...templateVars(payload) };
     const { set, version } = t;
     if (channel === 'sms') return { body: renderSms(set, vars), templateVersion: version };
+    if (channel === 'viber') return { body: renderTemplate(set.viber ?? set.sms, vars), templateVersion: version };
     if (channel === 'email') {
       return { subject: renderTemplate(set.emailSubject, vars), body: renderTemplate(set.emailText, vars), html: renderTemplate(set.emailHtml, vars, { html: true }), templateVersion: version };
     }

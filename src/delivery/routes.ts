@@ -15,6 +15,7 @@ import { recordBounce } from './bounces.js';
 import { parseBounce } from './email/dsn.js';
 import { httpSmsCallbackRoute } from './http-sms/callback-route.js';
 import { httpSmsCallbackPath } from './sms-providers/settings.js';
+import { VIBER_CALLBACK_PATH, VIBER_PROVIDER_NAME } from './viber/settings.js';
 import type { FailureContext } from './outbox/fallback.js';
 import { verifyUnsubscribeToken } from './unsubscribe-token.js';
 
@@ -37,6 +38,11 @@ export function deliveryRoutes(deps: AppDeps): FastifyPluginAsync {
     for (const p of deps.config.delivery.smsProviders) {
       if (p.type !== 'http' || p.name === HTTP_SMS) continue;
       await app.register(httpSmsCallbackRoute({ db: deps.database.db, failure, cfg: p.options, provider: p.name, path: httpSmsCallbackPath(p.name) }), { prefix: '/api/v1/delivery' });
+    }
+    // The Viber gateway's delivery reports (VIBER_PROVIDER), recorded under its name.
+    const viber = deps.config.delivery.viber;
+    if (viber) {
+      await app.register(httpSmsCallbackRoute({ db: deps.database.db, failure, cfg: viber.options, provider: VIBER_PROVIDER_NAME, path: VIBER_CALLBACK_PATH }), { prefix: '/api/v1/delivery' });
     }
     await app.register(bounceRoutes(deps, failure), { prefix: '/api/v1/delivery' });
     await app.register(unsubscribeRoutes(deps));

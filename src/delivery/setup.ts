@@ -8,6 +8,8 @@ import { defaultDeliveryConfig, type DeliveryConfig } from './config.js';
 import type { FailureContext } from './outbox/fallback.js';
 import { missingProviders } from './providers.js';
 import { smsProviderChannels } from './sms-providers/channels.js';
+import { viberChannel } from './viber/channel.js';
+import { VIBER_CALLBACK_PATH, VIBER_PROVIDER_NAME } from './viber/settings.js';
 
 export function deliveryConfigFrom(config: Config): DeliveryConfig {
   const d = config.delivery;
@@ -16,7 +18,8 @@ export function deliveryConfigFrom(config: Config): DeliveryConfig {
     leaseSeconds: d.leaseSeconds,
     maxRetryAgeMs: d.maxRetryAgeMs,
     hardFailureThreshold: d.hardFailureThreshold,
-    sendWindows: { sms: d.smsWindow, email: d.emailWindow } as DeliveryConfig['sendWindows'],
+    // Viber reaches the same phone as the SMS: the same quiet hours.
+    sendWindows: { sms: d.smsWindow, email: d.emailWindow, viber: d.smsWindow } as DeliveryConfig['sendWindows'],
     smsPricePerSegmentMinor: d.smsPricePerSegmentMinor,
     pacing: {
       ...defaultDeliveryConfig.pacing,
@@ -26,6 +29,7 @@ export function deliveryConfigFrom(config: Config): DeliveryConfig {
       // Each SMS provider its own rate and in-flight window (its lane's), by its name.
       ...Object.fromEntries(d.smsProviders.map((p) => [p.name, { ratePerSecond: p.rate, window: p.inFlight }])),
       ...(d.smtp ? { smtp: { ratePerSecond: d.smtp.rate, window: d.smtp.inFlight } } : {}),
+      ...(d.viber ? { [VIBER_PROVIDER_NAME]: { ratePerSecond: d.viber.rate, window: 4 * d.viber.options.batchSize } } : {}),
     },
   };
 }
@@ -55,6 +59,10 @@ export function buildChannels(config: Config, database: Database, logger: Logger
         smpp: { rateScope: d.smppRateScope, reassemblyMs: d.smppReassemblyMs },
       }),
     );
+  }
+  // Viber (VIBER_PROVIDER): its own lane; its failures and timeouts fall back to the SMS lane.
+  if (d.viber) {
+    channels.push(viberChannel(d.viber, { name: VIBER_PROVIDER_NAME, callbackUrl: `${config.http.publicUrl}/api/v1/delivery${VIBER_CALLBACK_PATH}`, priceMinor: d.viber.pricePerMessageMinor, render: failure.render }));
   }
   if (d.smtp) {
     channels.push(

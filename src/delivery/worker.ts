@@ -231,7 +231,7 @@ export class Worker {
     if (!force && performance.now() < lane.dryUntil) return false;
     const room = lane.maxHeld - lane.held;
     const type = lane.channel.channel;
-    const window = this.o.config.sendWindows[type];
+    const window = this.o.config.sendWindows[type] ?? null;
     const open = window === null || withinDailyWindow(now, window.from, window.to);
     if (window !== null && !open) await deferUntilOpen(this.o.db, type, nextWindowOpen(now, window.from, window.to), now);
     if (lane.channel.available?.() === false) {
@@ -363,7 +363,7 @@ export class Worker {
   private async vet(msg: OutboxMessage, ask: boolean): Promise<Unsent | null> {
     const now = this.now();
     if (msg.expiresAt !== null && msg.expiresAt.getTime() <= now.getTime()) return { status: 'expired' };
-    const window = msg.channel === 'letter' ? null : this.o.config.sendWindows[msg.channel];
+    const window = msg.channel === 'letter' ? null : (this.o.config.sendWindows[msg.channel] ?? null);
     if (window && !msg.urgent && !withinDailyWindow(now, window.from, window.to)) {
       return { status: 'queued', notBefore: nextWindowOpen(now, window.from, window.to) };
     }

@@ -26,7 +26,7 @@ const BATCH = 5000;
 interface Unsent {
   id: number;
   kind: string;
-  channel: 'sms' | 'email' | 'letter';
+  channel: 'sms' | 'email' | 'letter' | 'viber';
   lang: 'bg' | 'en';
   payload: Record<string, unknown>;
 }

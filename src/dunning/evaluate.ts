@@ -113,10 +113,10 @@ export function evaluation(o: EvaluationOptions): RawBuilder<EvaluatedCustomer> 
            od.total >= s.min_eur AS above_min,
            held.reason AS hold_reason, dd.disconnection_date,
            ch.channel, ch.fallback,
-           CASE ch.channel WHEN 'sms' THEN sms.address WHEN 'email' THEN em.address WHEN 'letter'
+           CASE ch.channel WHEN 'sms' THEN sms.address WHEN 'viber' THEN sms.address WHEN 'email' THEN em.address WHEN 'letter'
              THEN concat_ws(E'\n', c.name, CASE WHEN btrim(c.street) <> '' THEN c.street END, c.postcode || ' ' || c.town) END AS recipient,
-           CASE ch.channel WHEN 'sms' THEN sms.id WHEN 'email' THEN em.id END AS subscription_id,
-           CASE ch.channel WHEN 'sms' THEN sms.lang WHEN 'email' THEN em.lang WHEN 'letter' THEN 'bg' END AS lang,
+           CASE ch.channel WHEN 'sms' THEN sms.id WHEN 'viber' THEN sms.id WHEN 'email' THEN em.id END AS subscription_id,
+           CASE ch.channel WHEN 'sms' THEN sms.lang WHEN 'viber' THEN sms.lang WHEN 'email' THEN em.lang WHEN 'letter' THEN 'bg' END AS lang,
            em.id AS email_subscription_id
       FROM od
       JOIN customers c ON c.customer_number = od.customer_number
@@ -128,7 +128,7 @@ export function evaluation(o: EvaluationOptions): RawBuilder<EvaluatedCustomer> 
       LEFT JOIN LATERAL (
         SELECT u.c AS channel, (string_to_array(s.channels, ','))[u.k::int + 1:] AS fallback
           FROM unnest(string_to_array(s.channels, ',')) WITH ORDINALITY AS u(c, k)
-         WHERE (u.c = 'sms' AND sms.id IS NOT NULL) OR (u.c = 'email' AND em.id IS NOT NULL) OR (u.c = 'letter' AND s.letter_if_none)
+         WHERE (u.c = 'sms' AND sms.id IS NOT NULL) OR (u.c = 'viber' AND sms.id IS NOT NULL AND NOT sms.viber_opt_out) OR (u.c = 'email' AND em.id IS NOT NULL) OR (u.c = 'letter' AND s.letter_if_none)
          ORDER BY u.k LIMIT 1
       ) ch ON s.template IS NOT NULL`;
 }

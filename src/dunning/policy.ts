@@ -30,10 +30,12 @@ const noticeStage = z
     template: z.enum(NOTICE_KINDS),
     /** In order: the first the customer has is used, the rest are the fallback when it fails for good. */
     channels: z
-      .array(z.enum(['sms', 'email', 'letter']))
+      .array(z.enum(['viber', 'sms', 'email', 'letter']))
       .min(1)
       .refine((a) => new Set(a).size === a.length, 'each channel once')
-      .refine((a) => !a.includes('letter') || a.at(-1) === 'letter', 'a letter can only be the last channel'),
+      .refine((a) => !a.includes('letter') || a.at(-1) === 'letter', 'a letter can only be the last channel')
+      // Viber goes to the SMS subscription's phone; the SMS is what reaches a number without Viber.
+      .refine((a) => !a.includes('viber') || a[a.indexOf('viber') + 1] === 'sms', "'viber' only directly before 'sms'"),
     /** Customers with none of the stage's electronic channels get a letter (the postal address). */
     letterIfNoElectronicContact: z.boolean(),
     /** Below this overdue total (euro cents) nothing is sent. */

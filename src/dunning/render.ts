@@ -127,6 +127,7 @@ export function noticeRenderer(publicUrl: string, o: NoticeRendererOptions = {})
 
 function renderSet({ set: t, version }: Template, channel: ChannelType, vars: TemplateVars): RenderedText {
   if (channel === 'sms') return { body: renderSms(t, vars), templateVersion: version };
+  if (channel === 'viber') return { body: renderTemplate(t.viber ?? t.sms, vars), templateVersion: version };
   if (channel === 'letter') return { body: renderTemplate(t.letter, vars), templateVersion: version };
   return { subject: renderTemplate(t.emailSubject, vars), body: renderTemplate(t.emailText, vars), html: renderTemplate(t.emailHtml, vars, { html: true }), templateVersion: version };
 }

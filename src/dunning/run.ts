@@ -34,6 +34,8 @@ export interface RunOptions {
   /** The renderer the worker uses: the SMS part count of the notices is estimated with it. */
   render: Renderer;
   smsPricePerSegmentMinor: number;
+  /** VIBER_PRICE_PER_MESSAGE in euro cents: Viber notices are priced per message, not per part. */
+  viberPricePerMessageMinor?: number;
   /** Shows what the run would do and writes nothing. */
   dryRun?: boolean;
   /** The scheduler: skip if another process holds the lock, or today's scheduled run is recorded. */
@@ -71,6 +73,9 @@ export interface StageFigures {
   /** SMS notices created at this stage, and their average parts (null: none). */
   smsNotices?: number;
   smsPartsPerNotice?: number | null;
+  /** Viber notices created at this stage and their cost (a price per message); their SMS fallbacks count as SMS when sent. */
+  viberNotices?: number;
+  viberCostMinor?: number;
 }
 
 export interface RunReport {
@@ -88,6 +93,8 @@ export interface RunReport {
   /** SMS notices created, and their average parts (one part each is the goal; null: none). */
   smsNotices: number;
   smsPartsPerNotice: number | null;
+  viberNotices?: number;
+  viberCostMinor?: number;
   stages: StageFigures[];
   /** Asked only when the run has approval settings: the usual day, and whether its notices are held. */
   approval: { usualNotices: number; held: boolean } | null;
@@ -95,7 +102,7 @@ export interface RunReport {
   lifecycle: DailyLifecycle;
 }
 
-const CHANNELS: ChannelType[] = ['sms', 'email', 'letter'];
+const CHANNELS: ChannelType[] = ['viber', 'sms', 'email', 'letter'];
 const WANTED = sql.raw('applies AND above_min AND hold_reason IS NULL');
 
 interface StageRow {
@@ -106,6 +113,7 @@ interface StageRow {
   held: number;
   no_contact: number;
   listed: number;
+  viber: number;
   sms: number;
   email: number;
   letter: number;
@@ -177,13 +185,14 @@ async function stageFigures(trx: Transaction<DB>, plan: DayPlan): Promise<Map<st
            count(*) FILTER (WHERE applies AND above_min AND hold_reason IS NOT NULL)::int AS held,
            count(*) FILTER (WHERE ${WANTED} AND template IS NOT NULL AND channel IS NULL)::int AS no_contact,
            count(*) FILTER (WHERE ${WANTED} AND template IS NULL)::int AS listed,
+           count(*) FILTER (WHERE ${WANTED} AND channel = 'viber')::int AS viber,
            count(*) FILTER (WHERE ${WANTED} AND channel = 'sms')::int AS sms,
            count(*) FILTER (WHERE ${WANTED} AND channel = 'email')::int AS email,
            count(*) FILTER (WHERE ${WANTED} AND channel = 'letter')::int AS letter
       FROM dunning_plan GROUP BY stage`.execute(trx);
   const byStage = new Map(r.rows.map((row) => [row.stage, row]));
   for (const s of plan.stages) {
-    if (!byStage.has(s.id)) byStage.set(s.id, { stage: s.id, customers: 0, not_covered: 0, below_minimum: 0, held: 0, no_contact: 0, listed: 0, sms: 0, email: 0, letter: 0 });
+    if (!byStage.has(s.id)) byStage.set(s.id, { stage: s.id, customers: 0, not_covered: 0, below_minimum: 0, held: 0, no_contact: 0, listed: 0, viber: 0, sms: 0, email: 0, letter: 0 });
   }
   return byStage;
 }
@@ -239,6 +248,7 @@ export async function runDunning(db: Kysely<DB>, o: RunOptions): Promise<RunRepo
       const row = rows.get(s.id) as StageRow;
       const seg = segments.get(s.id) ?? 0;
       const smsNotices = created.filter((g) => g.stage === s.id && g.channel === 'sms').reduce((n, g) => n + g.n, 0);
+      const viberNotices = created.filter((g) => g.stage === s.id && g.channel === 'viber').reduce((n, g) => n + g.n, 0);
       return {
         stage: s.id,
         template: s.notice?.template ?? null,
@@ -258,6 +268,8 @@ export async function runDunning(db: Kysely<DB>, o: RunOptions): Promise<RunRepo
         smsCostMinor: seg * o.smsPricePerSegmentMinor,
         smsNotices,
         smsPartsPerNotice: partsPerNotice(seg, smsNotices),
+        viberNotices,
+        viberCostMinor: viberNotices * (o.viberPricePerMessageMinor ?? 0),
       };
     });
     const sum = (f: (s: StageFigures) => number) => stages.reduce((n, s) => n + f(s), 0);
@@ -281,6 +293,8 @@ export async function runDunning(db: Kysely<DB>, o: RunOptions): Promise<RunRepo
       smsCostMinor: sum((s) => s.smsCostMinor),
       smsNotices: sum((s) => s.smsNotices ?? 0),
       smsPartsPerNotice: partsPerNotice(sum((s) => s.smsSegments), sum((s) => s.smsNotices ?? 0)),
+      viberNotices: sum((s) => s.viberNotices ?? 0),
+      viberCostMinor: sum((s) => s.viberCostMinor ?? 0),
       stages,
       approval,
       lifecycle,

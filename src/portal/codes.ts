@@ -54,7 +54,7 @@ async function scrubMessages(db: Kysely<DB>, rows: ReadonlyArray<{ message_id: n
   if (ids.length === 0) return;
   const messages = await db.selectFrom('outbox_messages').select(['id', 'channel', 'lang']).where('id', 'in', ids).where('kind', '=', 'verification_code').execute();
   for (const m of messages) {
-    if (m.channel === 'letter') continue;
+    if (m.channel === 'letter' || m.channel === 'viber') continue;
     const t = codeTexts(m.channel, m.lang, SCRUBBED_CODE);
     await db.updateTable('outbox_messages').set({ body: t.body ?? null, html: t.html ?? null }).where('id', '=', m.id).execute();
   }

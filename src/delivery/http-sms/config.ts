@@ -6,7 +6,7 @@ import { presets, PRESETS, type PresetName } from './presets.js';
 import { placeholdersOf } from './template.js';
 
 /** Placeholders of one message; the account's values too, for gateways that want them in the body. */
-export const PLACEHOLDERS = ['to', 'to_local', 'text', 'ref', 'from', 'callback_url', 'callback_token', 'user', 'password', 'token', 'basic_auth'] as const;
+export const PLACEHOLDERS = ['to', 'to_local', 'text', 'ref', 'from', 'callback_url', 'callback_token', 'user', 'password', 'token', 'basic_auth', 'sms_text'] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 const ACCOUNT_PLACEHOLDERS = ['user', 'password', 'token', 'basic_auth'] as const;
 const POLL_PLACEHOLDERS = ['refs', 'provider_ids', ...ACCOUNT_PLACEHOLDERS] as const;

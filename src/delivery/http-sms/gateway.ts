@@ -25,6 +25,8 @@ export interface HttpSmsMessage {
   from?: string;
   /** Where the gateway should post the status report ({callback_url}). */
   callbackUrl?: string;
+  /** The SMS a Viber gateway sends itself when the number has no Viber ({sms_text}). */
+  smsText?: string;
 }
 
 export interface HttpSmsAnswer {
@@ -87,6 +89,7 @@ function messageValues(cfg: HttpSmsConfig, msg: HttpSmsMessage, templates: reado
     from: msg.from ?? cfg.from,
     callback_url: msg.callbackUrl,
     callback_token: cfg.callbackSecret,
+    sms_text: msg.smsText,
   };
 }
 

@@ -26,12 +26,14 @@ async function resolveRecipient(tx: Kysely<DB>, customerNumber: string, channel:
     const block = [c.name, c.street, `${c.postcode} ${c.town}`].filter((l) => l.trim() !== '').join('\n');
     return { address: block, subscriptionId: null, lang: null };
   }
+  // Viber goes to the phone of the SMS subscription, unless the customer opted out of Viber.
   const s = await tx
     .selectFrom('subscriptions')
     .select(['id', 'address', 'lang'])
     .where('customer_number', '=', customerNumber)
-    .where('channel', '=', channel)
+    .where('channel', '=', channel === 'viber' ? 'sms' : channel)
     .where('status', '=', 'active')
+    .$if(channel === 'viber', (q) => q.where('viber_opt_out', '=', false))
     .executeTakeFirst();
   return s ? { address: s.address, subscriptionId: s.id, lang: s.lang } : null;
 }
@@ -46,7 +48,8 @@ export async function handOver(
   failed: OutboxRow,
   o: { hardFailure: boolean; now: Date; ctx: FailureContext },
 ): Promise<number | null> {
-  if (o.hardFailure && failed.subscription_id !== null) {
+  // A number without Viber is no fault of the phone subscription: only SMS, email and letters count.
+  if (o.hardFailure && failed.subscription_id !== null && failed.channel !== 'viber') {
     await tx
       .updateTable('subscriptions')
       .set({

@@ -4,7 +4,7 @@ type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 type GeneratedAlways<T> = ColumnType<T, never, never>;
 
-export type ChannelType = 'sms' | 'email' | 'letter';
+export type ChannelType = 'sms' | 'email' | 'letter' | 'viber';
 
 export type MessageStatus = 'held' | 'queued' | 'sending' | 'sent' | 'delivered' | 'failed' | 'expired' | 'cancelled';
 
@@ -46,6 +46,8 @@ export interface OutboxMessagesTable {
   final_at: NullableTimestamp;
   cancel_reason: string | null;
   last_error: string | null;
+  /** Migration 0023: which channel reached the customer of a delivered Viber message (the provider may send its SMS instead). */
+  reached_via: ColumnType<'viber' | 'sms' | null, 'viber' | 'sms' | null | undefined, 'viber' | 'sms' | null>;
 }
 
 export interface MessageAttemptsTable {

@@ -19,12 +19,14 @@ export type MessageType =
 
 export type Lang = 'bg' | 'en';
 
-export type TemplateChannel = 'sms' | 'email' | 'letter';
+export type TemplateChannel = 'sms' | 'email' | 'letter' | 'viber';
 
 export interface TemplateSet {
   sms: string;
   /** Letters the SMS goes out in (absent: 'latin', transliterated to GSM-7 so that it fits one part). */
   smsScript?: SmsScript;
+  /** The Viber text (up to 1,000 characters, any letters); absent: the SMS text, as written (not transliterated). */
+  viber?: string;
   emailSubject: string;
   emailText: string;
   emailHtml: string;

@@ -10,7 +10,8 @@ import { toGsmSafe } from '../../../src/delivery/text/transliterate.js';
 
 const TYPES = Object.keys(defaultTemplates) as MessageType[];
 const LANGS: Lang[] = ['bg', 'en'];
-type TextField = Exclude<keyof TemplateSet, 'smsScript'>;
+// viber: optional, the SMS text when absent (checked with the SMS).
+type TextField = Exclude<keyof TemplateSet, 'smsScript' | 'viber'>;
 const CHANNEL_OF: Record<TextField, TemplateChannel> = {
   sms: 'sms',
   emailSubject: 'email',

@@ -25,6 +25,10 @@ export interface Infobip extends LoopbackServer {
    * at most 100 a request as Infobip does; the answers izvestie gave, one per request.
    */
   pushReports(ids: readonly string[], group?: { groupId: number; groupName: string; name: string }): Promise<Array<{ status: number; body: string; count: number }>>;
+  /** Viber Business Messages accepted at POST /viber/2/messages (sender, content.text, webhooks.delivery.url). */
+  viber: InfobipMessage[];
+  /** A Viber delivery report for each message: DELIVERED, or UNDELIVERABLE with the error name given (e.g. a number without Viber). */
+  pushViberReports(ids: readonly string[], undeliverable?: string): Promise<Array<{ status: number; body: string }>>;
 }
 
 const DELIVERED = { groupId: 3, groupName: 'DELIVERED', name: 'DELIVERED_TO_HANDSET' };
@@ -34,7 +38,19 @@ export async function startInfobip(account: { key: string }, o: { delayMs?: numb
   const batches: number[] = [];
   const invalidNumbers = new Set<string>();
   const failures: number[] = [];
+  const viber: InfobipMessage[] = [];
   const server = await startLoopback(async (req, res) => {
+    if (req.path === '/viber/2/messages' && req.method === 'POST') {
+      if (req.headers.authorization !== `App ${account.key}`) return json(res, 401, { requestError: { serviceException: { messageId: 'UNAUTHORIZED', text: 'Invalid login details' } } });
+      const body = JSON.parse(req.raw) as { messages?: Array<{ sender: string; content: { type: string; text: string }; webhooks?: { delivery?: { url: string } }; destinations: Array<{ to: string; messageId: string }> }> };
+      const results = (body.messages ?? []).flatMap((m) =>
+        m.destinations.map((d) => {
+          viber.push({ messageId: d.messageId, to: d.to, text: m.content.text, from: m.sender, notifyUrl: m.webhooks?.delivery?.url ?? '' });
+          return { messageId: d.messageId, destination: d.to, status: { groupId: 1, groupName: 'PENDING', id: 26, name: 'PENDING_ACCEPTED', description: 'Message sent to next instance' } };
+        }),
+      );
+      return json(res, 200, { bulkId: `viber-${viber.length}`, messages: results });
+    }
     if (req.path !== '/sms/2/text/advanced' || req.method !== 'POST') return json(res, 404, { requestError: { serviceException: { messageId: 'NOT_FOUND', text: 'Not found' } } });
     if (req.headers.authorization !== `App ${account.key}`) return json(res, 401, { requestError: { serviceException: { messageId: 'UNAUTHORIZED', text: 'Invalid login details' } } });
     if (o.delayMs) await new Promise((r) => setTimeout(r, o.delayMs));
@@ -54,6 +70,19 @@ export async function startInfobip(account: { key: string }, o: { delayMs?: numb
   });
   return {
     ...server,
+    viber,
+    async pushViberReports(ids, undeliverable) {
+      const answers: Array<{ status: number; body: string }> = [];
+      for (const id of ids) {
+        const m = viber.find((x) => x.messageId === id);
+        if (!m) throw new Error(`no Viber message ${id}`);
+        const status = undeliverable === undefined ? { groupId: 3, groupName: 'DELIVERED', id: 5, name: 'DELIVERED_TO_HANDSET' } : { groupId: 2, groupName: 'UNDELIVERABLE', id: 9, name: 'UNDELIVERABLE_NOT_DELIVERED' };
+        const error = undeliverable === undefined ? { groupId: 0, groupName: 'OK', id: 0, name: 'NO_ERROR', permanent: false } : { groupId: 1, groupName: 'HANDSET_ERRORS', id: 7001, name: undeliverable, permanent: true };
+        const results = [{ messageId: m.messageId, to: m.to, channel: 'VIBER_BM', sentAt: new Date().toISOString(), doneAt: new Date().toISOString(), status, error }];
+        answers.push(await deliverReport(m.notifyUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ results }) }));
+      }
+      return answers;
+    },
     accepted,
     batches,
     invalidNumbers,

@@ -25,6 +25,10 @@ export interface Mobica extends LoopbackServer {
   refuseNext(code: number, times?: number): void;
   /** Numbers refused per message with code 1007 (invalid number). */
   invalidNumbers: Set<string>;
+  /** Viber messages accepted at POST /v2/multi/json/viber.php, with the fallback SMS (sms_text) when sent along. */
+  viber: Array<MobicaMessage & { sms_text?: string }>;
+  /** The state of a Viber message from now on, and the channel that reached the number (viber, or sms: Mobica's own fallback). */
+  setViberState(idd: string, status: 'delivered' | 'undelivered' | 'pending', channel: 'viber' | 'sms', description?: string): void;
 }
 
 export async function startMobica(account: { user: string; pass: string }, o: { delayMs?: number } = {}): Promise<Mobica> {
@@ -34,6 +38,8 @@ export async function startMobica(account: { user: string; pass: string }, o: { 
   const states = new Map<string, { status: string; description: string }>();
   const refusals: number[] = [];
   const invalidNumbers = new Set<string>();
+  const viber: Array<MobicaMessage & { sms_text?: string }> = [];
+  const channels = new Map<string, string>();
   const server = await startLoopback(async (req, res) => {
     let body: Record<string, unknown>;
     try {
@@ -56,12 +62,22 @@ export async function startMobica(account: { user: string; pass: string }, o: { 
       });
       return json(res, 200, { code: 1004, description: 'Accepted', messages: results });
     }
+    if (req.path === '/v2/multi/json/viber.php' && req.method === 'POST') {
+      const messages = Array.isArray(body['messages']) ? (body['messages'] as Array<MobicaMessage & { sms_text?: string }>) : [];
+      const results = messages.map((m) => {
+        viber.push(m);
+        if (!states.has(m.idd)) states.set(m.idd, { status: 'pending', description: 'Pending' });
+        return { idd: m.idd, code: 1004, description: 'Accepted' };
+      });
+      return json(res, 200, { code: 1004, description: 'Accepted', messages: results });
+    }
     if (req.path === '/v2/multi/json/status.php' && req.method === 'POST') {
       const idds = Array.isArray(body['idds']) ? (body['idds'] as string[]) : [];
       const messages = idds.flatMap((idd) => {
         asked.set(idd, (asked.get(idd) ?? 0) + 1);
         const s = states.get(idd);
-        return s === undefined ? [] : [{ idd, status: s.status, description: s.description }];
+        const channel = channels.get(idd);
+        return s === undefined ? [] : [{ idd, status: s.status, description: s.description, ...(channel === undefined ? {} : { channel }) }];
       });
       return json(res, 200, { code: 1004, messages });
     }
@@ -74,6 +90,11 @@ export async function startMobica(account: { user: string; pass: string }, o: { 
     asked,
     invalidNumbers,
     setState: (idd, status, description = status) => states.set(idd, { status, description }),
+    viber,
+    setViberState: (idd, status, channel, description = status) => {
+      states.set(idd, { status, description });
+      channels.set(idd, channel);
+    },
     refuseNext: (code, times = 1) => {
       for (let i = 0; i < times; i++) refusals.push(code);
     },
