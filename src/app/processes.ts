@@ -62,6 +62,7 @@ export function createScheduler(root: Root): DunningScheduler {
     workingDaysOnly: config.dunning.workingDaysOnly,
     render: root.render,
     smsPricePerSegmentMinor: config.delivery.smsPricePerSegmentMinor,
+    viberPricePerMessageMinor: config.delivery.viber?.pricePerMessageMinor ?? 0,
     approval: config.backoffice.runApproval,
     logger: root.logger,
   });

@@ -14,6 +14,7 @@ export interface SchedulerOptions {
   workingDaysOnly: boolean;
   render: Renderer;
   smsPricePerSegmentMinor: number;
+  viberPricePerMessageMinor?: number;
   /** config.backoffice.runApproval: a run far bigger than usual holds its notices for a supervisor. */
   approval?: ApprovalSettings;
   logger?: Logger;
@@ -68,6 +69,7 @@ export class DunningScheduler {
       actor: 'scheduler',
       render: this.o.render,
       smsPricePerSegmentMinor: this.o.smsPricePerSegmentMinor,
+      viberPricePerMessageMinor: this.o.viberPricePerMessageMinor ?? 0,
       oncePerDay: true,
       approval: this.o.approval,
     });

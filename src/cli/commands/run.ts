@@ -31,6 +31,7 @@ export function formatRunReport(r: RunReport): string {
     '',
     `${r.dryRun ? 'Would create' : 'Created'} ${r.noticesCreated} notice(s); SMS about ${r.smsSegments} part(s), about ${eur(r.smsCostMinor)} EUR.`,
     `SMS notices: ${r.smsNotices}; average parts per SMS notice: ${r.smsPartsPerNotice === null ? '-' : r.smsPartsPerNotice.toFixed(2)}${perStage(r)}.`,
+    ...(r.viberNotices ? [`Viber notices: ${r.viberNotices}, about ${eur(r.viberCostMinor ?? 0)} EUR (a number without Viber gets the SMS, priced as SMS parts when sent).`] : []),
     `Disconnection list: ${r.disconnectionCount} customer(s).`,
     `Pre-due reminders: ${r.lifecycle.preDue}; contact checks: ${r.lifecycle.contactChecks}.`,
   );
@@ -105,6 +106,7 @@ export const runCommand: Command = {
         actor: 'cli',
         render: root.render,
         smsPricePerSegmentMinor: ctx.config.delivery.smsPricePerSegmentMinor,
+        viberPricePerMessageMinor: ctx.config.delivery.viber?.pricePerMessageMinor ?? 0,
         approval: ctx.config.backoffice.runApproval,
       });
     });
