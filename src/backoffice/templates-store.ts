@@ -55,6 +55,8 @@ export interface SmsBudgetRule {
   /** SMS_PART_BUDGET. */
   defaultBudget: number;
   siteVars?: Partial<SiteVars>;
+  /** The longest links this installation makes (see smsLinks in the template pages). */
+  links?: { pay_url?: string; manage_url?: string };
 }
 
 export function smsScriptOf(set: TemplateSet): SmsScript {
@@ -63,7 +65,7 @@ export function smsScriptOf(set: TemplateSet): SmsScript {
 
 /** The SMS of `set` with the longest values, in its script, as it would go out. */
 export function smsWorstCase(kind: EditableKind, lang: Lang, set: TemplateSet, rule: SmsBudgetRule): WorstCase {
-  return worstCaseSms(kind as MessageType, lang, set.sms, { script: smsScriptOf(set), ...(rule.siteVars ? { siteVars: rule.siteVars } : {}) });
+  return worstCaseSms(kind as MessageType, lang, set.sms, { script: smsScriptOf(set), ...(rule.siteVars ? { siteVars: rule.siteVars } : {}), ...(rule.links ? { links: rule.links } : {}) });
 }
 
 /** over_budget when the SMS's worst case takes more parts than the template's budget (else the setting's). */

@@ -8,6 +8,7 @@ import { isAppError } from '../../errors.js';
 import { html, sendHtml, type SafeHtml } from '../../http/html.js';
 import { parseContact } from '../../portal/contact-input.js';
 import { recordAudit } from '../../audit/record.js';
+import { fillPayUrlTemplate } from '../../portal/pay/link.js';
 import { previewTemplate, samplePayload, type Preview, type SmsFigures } from '../preview.js';
 import { saveSessionData } from '../sessions.js';
 import { EDITABLE_KINDS, LANGS, TEMPLATE_FIELDS, budgetProblem, currentTemplate, isEditableKind, saveTemplate, smsScriptOf, smsWorstCase, templateProblems, templateVersions, type EditableKind, type SmsBudgetRule, type TemplateField, type TemplateProblem, type TemplateVersion } from '../templates-store.js';
@@ -68,7 +69,13 @@ function problemText(c: StaffCtx, p: TemplateProblem): string {
 }
 
 function budgetRule(c: StaffCtx): SmsBudgetRule {
-  return { defaultBudget: c.deps.config.delivery.smsPartBudget };
+  const { http, payment } = c.deps.config;
+  // The payment link as long as it gets here: the utility's own template with the longest values,
+  // or the portal's payment page (/p/ and a 12-character reference).
+  const payUrl = payment.urlTemplate !== ''
+    ? fillPayUrlTemplate(payment.urlTemplate, { customerNumber: '9'.repeat(16), amountMinor: 99_999_99, invoice: 'W'.repeat(30) })
+    : `${http.publicUrl}/p/${'W'.repeat(12)}`;
+  return { defaultBudget: c.deps.config.delivery.smsPartBudget, links: { pay_url: payUrl, manage_url: `${http.publicUrl}/manage` } };
 }
 
 /** Worst-case parts of the draft (in its script and in the other), against the version in force, and what it costs a month. */

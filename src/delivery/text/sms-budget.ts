@@ -71,6 +71,8 @@ export interface WorstCaseOptions {
   script?: SmsScript;
   /** The utility's real site values, which are known exactly (the editor passes them); default: their longest. */
   siteVars?: Partial<SiteVars>;
+  /** The installation's own longest links (PUBLIC_URL, PAY_URL_TEMPLATE), when known; default: 40 characters. */
+  links?: { pay_url?: string; manage_url?: string };
 }
 
 export interface WorstCase {
@@ -85,7 +87,7 @@ export interface WorstCase {
 
 /** The SMS template `smsText` of `kind` in `lang`, rendered with the longest values, as it would be sent. */
 export function worstCaseSms(_kind: MessageType, lang: Lang, smsText: string, o: WorstCaseOptions = {}): WorstCase {
-  const longest: Record<string, string> = { ...longestValues(lang), ...stringValues(o.siteVars ?? {}) };
+  const longest: Record<string, string> = { ...longestValues(lang), ...stringValues(o.siteVars ?? {}), ...stringValues(o.links ?? {}) };
   const unknown: string[] = [];
   const vars: Record<string, string> = {};
   for (const name of listPlaceholders(smsText)) {
