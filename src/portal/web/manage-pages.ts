@@ -15,6 +15,7 @@ import { firstStep } from './identity-pages.js';
 import { layout } from './layout.js';
 import { lifecyclePages, lifecycleSection } from './lifecycle-pages.js';
 import { expiredPage, field, flowContext, page, postedFlow, redirect, webOf, type Web } from './session.js';
+import { viberPages, viberSection } from './viber-pages.js';
 import { common, fieldErrors, refusalText, type Bi } from './texts.js';
 
 const t = {
@@ -84,6 +85,7 @@ function refusalPage(web: Web, flow: Flow, e: unknown, render: (errors: FieldErr
 
 export function managePages(app: FastifyInstance, deps: PortalDeps): void {
   lifecyclePages(app, deps, start);
+  viberPages(app, deps, start);
   const sendCodePage = async (web: Web, flow: Flow, errors: FieldError[], status = 422) => {
     const l = web.lang;
     const active = await activeContacts(deps.db, flow.data.customer!);
@@ -142,6 +144,7 @@ export function managePages(app: FastifyInstance, deps: PortalDeps): void {
     const main = html`${banner(notice)}<h1>${t.dashTitle[l]}</h1>
 <p>${t.customer[l]}: ${customer}</p>
 <dl class="summary">${row('sms')}${row('email')}</dl>
+${contacts.some((c) => c.channel === 'sms') ? await viberSection(web, flow) : ''}
 ${contacts.length ? await lifecycleSection(web, flow) : ''}
 ${contacts.length ? html`<h2>${t.stopTitle[l]}</h2><p><a href="/manage/unsubscribe">${t.stopLink[l]}</a></p>` : ''}`;
     return sendHtml(reply, 200, layout(page(web), { title: t.dashTitle[l], main }));
