@@ -39,6 +39,31 @@ export async function failTimedOutViber(db: Kysely<DB>, ctx: FailureContext, o: 
 }
 
 /**
+ * Without a Viber lane (VIBER_PROVIDER unset, or the sandbox), Viber messages would wait in the
+ * queue for ever: each fails at once as 'no Viber provider' and its SMS is created, as a number
+ * without Viber would be.
+ */
+export async function failUnprovidedViber(db: Kysely<DB>, ctx: FailureContext, o: { now?: Date } = {}): Promise<number> {
+  const now = o.now ?? new Date();
+  return db.transaction().execute(async (tx) => {
+    const failed = await sql<OutboxRow>`
+      UPDATE outbox_messages o
+      SET status = 'failed', final_at = ${now}, updated_at = ${now},
+          last_error = concat_ws('; ', o.last_error, 'no Viber provider (VIBER_PROVIDER unset or sandbox)'::text)
+      WHERE o.id IN (
+        SELECT id FROM outbox_messages WHERE channel = 'viber' AND status = 'queued'
+        ORDER BY id LIMIT ${BATCH}
+        FOR NO KEY UPDATE SKIP LOCKED
+      ) AND o.status = 'queued'
+      RETURNING o.*`.execute(tx);
+    for (const row of failed.rows.sort((a, b) => Number(a.id) - Number(b.id))) {
+      await handOver(tx, row, { hardFailure: false, now, ctx });
+    }
+    return failed.rows.length;
+  });
+}
+
+/**
  * Which channel reached the customer of each delivered Viber message: the gateway's report names
  * it when the gateway fell back to SMS itself (Mobica's channel: sms); otherwise Viber did.
  */
@@ -67,7 +92,7 @@ export interface ViberChore {
 /** The worker's Viber chores: the status poll (gateways that report only when asked), the timeout, the channel that reached the customer. */
 export function viberChores(o: { db: Kysely<DB>; failure: FailureContext; viber: (ViberSettings & { timeoutMs: number }) | null; sandbox: boolean }): ViberChore[] {
   const v = o.viber;
-  if (v === null || o.sandbox) return [];
+  if (v === null || o.sandbox) return [{ name: 'Viber without a provider', everyMs: REACHED_VIA_MS, run: () => failUnprovidedViber(o.db, o.failure) }];
   const chores: ViberChore[] = [];
   const poll = v.options.poll;
   if (poll !== undefined) {

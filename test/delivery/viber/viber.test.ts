@@ -227,3 +227,33 @@ test('VIBER_PROVIDER is checked at start, errors naming the field', () => {
   assert.equal(ok.delivery.viber?.pricePerMessageMinor, 3);
   assert.equal(ok.delivery.viber?.providerFallback, true);
 });
+
+test('policy: viber only directly before sms', async () => {
+  const { parsePolicy } = await import('../../../src/dunning/policy.js');
+  const withChannels = (channels: string[]) => {
+    const p = structuredClone(defaultPolicy) as unknown as { stages: Array<{ channels: string[] }> };
+    for (const s of p.stages) s.channels = channels;
+    p.stages[2]!.channels = [...channels, 'letter'];
+    return p;
+  };
+  assert.deepEqual(parsePolicy(withChannels(['viber', 'sms', 'email'])).stages[0]?.channels, ['viber', 'sms', 'email']);
+  assert.throws(() => parsePolicy(withChannels(['viber', 'email'])), /'viber' only directly before 'sms'/);
+  assert.throws(() => parsePolicy(withChannels(['sms', 'viber'])), /'viber' only directly before 'sms'/);
+  assert.throws(() => parsePolicy(withChannels(['viber'])), /'viber' only directly before 'sms'/);
+});
+
+test('no VIBER_PROVIDER: a policy with Viber still reaches the customer, by SMS', async (t) => {
+  const gw = await startInfobip({ key: 'ib-key-123' });
+  t.after(() => gw.stop());
+  const { db, daily } = await izvestie(t, {
+    HTTP_SMS_URL: gw.base,
+    HTTP_SMS_OPTIONS: JSON.stringify({ preset: 'infobip', token: 'ib-key-123', callbackSecret: SECRET, from: 'EnergoPro' }),
+  });
+  const cn = await customer(db, 6);
+  await daily();
+  await until(async () => gw.accepted.length === 1, 30_000, 'the SMS');
+  const all = await messagesOf(db, cn);
+  assert.deepEqual(all.map((m) => [m.channel, m.status === 'failed' ? 'failed' : 'on its way']), [['viber', 'failed'], ['sms', 'on its way']]);
+  assert.match(all[0]?.last_error ?? '', /no Viber provider/);
+  assert.equal(gw.viber.length, 0);
+});
