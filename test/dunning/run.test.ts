@@ -47,7 +47,7 @@ describeEachBackend('the daily dunning run', (get) => {
       unsubscribeUrl: (id) => `https://izvestia.example.bg/u/${id}.sig`,
       templates: (kind, lang) => ({ set: { ...defaultTemplates[kind][lang], sms: 'Дължите {{total_eur}}: {{pay_url}}' }, version: 2 }),
     });
-    assert.equal(edited('overdue_second', 'sms', 'bg', n?.payload ?? {}).body, 'Дължите 70,00 EUR: https://plati.example.bg/p');
+    assert.equal(edited('overdue_second', 'sms', 'bg', n?.payload ?? {}).body, 'Dalzhite 70,00 EUR: https://plati.example.bg/p', 'Latin letters by default (one GSM-7 part)');
     assert.match(edited('overdue_second', 'email', 'bg', n?.payload ?? {}).body, new RegExp(`https://izvestia\\.example\\.bg/u/${subscription.id}\\.sig`));
   });
 

@@ -141,6 +141,7 @@ describeEachBackend('stopping notices that are no longer due', (get) => {
     assert.equal(email.sends.length, 1);
     assert.match(email.sends[0]?.subject ?? '', /\*{6}0001/);
     assert.match(email.sends[0]?.body ?? '', /I-1/);
-    assert.match(email.sends[0]?.html ?? '', /<a href="https:\/\/izvestia\.example\.bg\/"/);
+    // The notice's own payment page: the fallback email carries the same link as the SMS would have.
+    assert.match(email.sends[0]?.html ?? '', /<a href="https:\/\/izvestia\.example\.bg\/p\/[A-Za-z0-9_-]{12}"/);
   });
 });

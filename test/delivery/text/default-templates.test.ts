@@ -72,12 +72,16 @@ function varsFor(type: MessageType, channel: TemplateChannel, lang: Lang): Recor
 test('every type has every template in both languages, using only its variables', () => {
   assert.deepEqual(TYPES.sort(), [
     'contact_changed_notice',
+    'contact_check',
     'overdue_final',
     'overdue_reminder',
     'overdue_second',
+    'payment_received',
+    'predue_reminder',
     'subscription_cancelled',
     'subscription_changed',
     'subscription_confirmed',
+    'supply_restored',
     'verification_code',
   ]);
   for (const type of TYPES) {
