@@ -46,6 +46,8 @@ function callbackFields(contentType: string | undefined, raw: Buffer): Record<st
  * message counts as delivered once each of its ids has a receipt, so a report is recorded under
  * every id of the message it names (our ref, the gateway's id).
  */
+const MAX_REPORT_ID = 200;
+
 export async function idsOfReports(db: Kysely<DB>, provider: string, reports: ReadonlyArray<{ ref?: string; providerId?: string }>): Promise<string[][]> {
   const byId = new Map<number, string[]>();
   const byPmid = new Map<string, string[]>();
@@ -100,6 +102,13 @@ export function httpSmsCallbackRoute(o: { db: Kysely<DB>; failure: FailureContex
         const bad = unstorableField(fields, 'body');
         if (bad !== null) throw new AppError('BAD_REQUEST', `${bad}: contains a NUL character or invalid Unicode`, { field: bad });
         const reports = parseCallbacks(cfg, fields);
+        // A report is kept even before its message is known (an early report), keyed by these ids:
+        // no gateway's id comes near this, and a longer one would not fit the receipts' index.
+        const long = reports.find((r) => (r.providerId?.length ?? 0) > MAX_REPORT_ID || (r.ref?.length ?? 0) > MAX_REPORT_ID);
+        if (long) {
+          const name = (long.providerId?.length ?? 0) > MAX_REPORT_ID ? cfg.callbackFields.providerId : cfg.callbackFields.ref;
+          throw new AppError('VALIDATION_FAILED', `${name}: longer than ${MAX_REPORT_ID} characters`, { field: name });
+        }
         const batch = cfg.callbackBatchPath !== undefined;
         if (batch && reports.length === 0) throw new AppError('VALIDATION_FAILED', `The callback has no ${cfg.callbackBatchPath} list of reports.`);
         const ids = await idsOfReports(o.db, provider, reports);
