@@ -1,6 +1,7 @@
 // What a template will look like to a customer: a sample notice rendered by the very renderer the
-// worker uses (the root's, over the draft), and for SMS the encoding, parts and price as written
-// and as transliterated to Latin (GSM-7 when possible).
+// worker uses (the root's, over the draft), for SMS the encoding, parts and price as written and
+// as transliterated to Latin (GSM-7 when possible), and for Viber the characters and the price of
+// one message (Viber has no parts).
 import type { Renderer } from '../delivery/outbox/message.js';
 import type { Lang } from '../delivery/text/default-templates.js';
 import { countSms, type SmsEncoding } from '../delivery/text/segments.js';
@@ -63,8 +64,17 @@ export interface SmsFigures {
   costMinor: number;
 }
 
+export interface ViberFigures {
+  text: string;
+  characters: number;
+  /** VIBER_PRICE_PER_MESSAGE (null: no Viber provider set, no price known). */
+  costMinor: number | null;
+}
+
 export interface Preview {
   lang: Lang;
+  /** The Viber message (the SMS text as written when the template has no Viber text). */
+  viber: ViberFigures;
   sms: SmsFigures;
   /** The same SMS transliterated (Bulgarian Transliteration Act) with typographic characters replaced. */
   smsLatin: SmsFigures;
@@ -78,10 +88,10 @@ function figures(text: string, priceMinor: number): SmsFigures {
 }
 
 /** The sample notice of `kind` rendered by `render` (the root's renderer over the draft) for each channel. */
-export function previewTemplate(render: Renderer, kind: EditableKind, lang: Lang, smsPriceMinor: number): Preview {
+export function previewTemplate(render: Renderer, kind: EditableKind, lang: Lang, smsPriceMinor: number, viberPriceMinor: number | null = null): Preview {
   const payload = samplePayload(kind, lang);
   // A placeholder the kind does not have shows up in the preview instead of failing the page.
-  const text = (channel: 'sms' | 'email' | 'letter') => {
+  const text = (channel: 'sms' | 'viber' | 'email' | 'letter') => {
     try {
       return render(kind, channel, lang, payload);
     } catch (e) {
@@ -91,8 +101,10 @@ export function previewTemplate(render: Renderer, kind: EditableKind, lang: Lang
   };
   const sms = text('sms').body;
   const email = text('email');
+  const viber = text('viber').body;
   return {
     lang,
+    viber: { text: viber, characters: [...viber].length, costMinor: viberPriceMinor },
     sms: figures(sms, smsPriceMinor),
     smsLatin: figures(toGsmSafe(sms), smsPriceMinor),
     email: { subject: email.subject ?? '', text: email.body, html: email.html ?? '' },

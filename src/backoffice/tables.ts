@@ -51,6 +51,8 @@ export interface MessageTemplatesTable {
   sms_script: Generated<'latin' | 'cyrillic'>;
   /** Parts the SMS's worst case may take; NULL: SMS_PART_BUDGET. */
   sms_part_budget: number | null;
+  /** The Viber text; NULL: the SMS text as written (migration 0024). */
+  viber: ColumnType<string | null, string | null | undefined, never>;
   note: string | null;
   created_by: string;
   created_at: Timestamp;

@@ -23,10 +23,24 @@ export function isEditableKind(kind: string): kind is EditableKind {
   return (EDITABLE_KINDS as readonly string[]).includes(kind);
 }
 
-export const TEMPLATE_FIELDS = ['sms', 'emailSubject', 'emailText', 'emailHtml', 'letter'] as const;
+export const TEMPLATE_FIELDS = ['sms', 'viber', 'emailSubject', 'emailText', 'emailHtml', 'letter'] as const;
 export type TemplateField = (typeof TEMPLATE_FIELDS)[number];
 
-const CHANNEL_OF: Record<TemplateField, TemplateChannel> = { sms: 'sms', emailSubject: 'email', emailText: 'email', emailHtml: 'email', letter: 'letter' };
+const CHANNEL_OF: Record<TemplateField, TemplateChannel> = { sms: 'sms', viber: 'viber', emailSubject: 'email', emailText: 'email', emailHtml: 'email', letter: 'letter' };
+
+/** Viber Business Messages take up to 1,000 characters (src/delivery/viber/channel.ts cuts longer ones). */
+export const VIBER_MAX_CHARS = 1000;
+
+/** The text of a field; a blank Viber text is no Viber text (the SMS text is sent as written). */
+export function fieldText(set: TemplateSet, field: TemplateField): string {
+  return field === 'viber' ? (set.viber?.trim() ? set.viber : '') : set[field];
+}
+
+/** The set as stored: without a blank Viber text. */
+export function normaliseSet(set: TemplateSet): TemplateSet {
+  const { viber, ...rest } = set;
+  return viber?.trim() ? { ...rest, viber } : rest;
+}
 
 export interface TemplateVersion {
   kind: EditableKind;
@@ -43,11 +57,13 @@ export interface TemplateVersion {
 
 export interface TemplateProblem {
   field: TemplateField;
-  problem: 'empty' | 'too_long' | 'unknown_placeholder' | 'missing_placeholder' | 'stray_braces' | 'over_budget';
+  problem: 'empty' | 'too_long' | 'unknown_placeholder' | 'missing_placeholder' | 'stray_braces' | 'over_budget' | 'viber_too_long';
   placeholder?: string;
   /** over_budget: the worst case's parts and the budget it exceeds. */
   parts?: number;
   budget?: number;
+  /** viber_too_long: the worst case's characters (the limit is VIBER_MAX_CHARS). */
+  chars?: number;
 }
 
 /** How the SMS part budget of a template is judged: the setting, and the site values known exactly. */
@@ -75,7 +91,20 @@ export function budgetProblem(kind: EditableKind, lang: Lang, set: TemplateSet, 
   return parts > budget ? { field: 'sms', problem: 'over_budget', parts, budget } : null;
 }
 
-const MAX_LENGTH: Record<TemplateField, number> = { sms: 1000, emailSubject: 200, emailText: 20_000, emailHtml: 100_000, letter: 20_000 };
+/**
+ * viber_too_long when the Viber text with the longest values would exceed what Viber takes. No part
+ * budget applies: Viber is priced per message, whatever its length. Without a Viber text, none.
+ */
+export function viberProblem(kind: EditableKind, lang: Lang, set: TemplateSet, rule: Pick<SmsBudgetRule, 'siteVars' | 'links'> = {}): TemplateProblem | null {
+  const text = fieldText(set, 'viber');
+  if (text === '') return null;
+  // Viber takes any letters: the text goes as written ('cyrillic' leaves it untouched).
+  const worst = worstCaseSms(kind as MessageType, lang, text, { script: 'cyrillic', ...(rule.siteVars ? { siteVars: rule.siteVars } : {}), ...(rule.links ? { links: rule.links } : {}) });
+  const chars = [...worst.text].length;
+  return chars > VIBER_MAX_CHARS ? { field: 'viber', problem: 'viber_too_long', chars } : null;
+}
+
+const MAX_LENGTH: Record<TemplateField, number> = { sms: 1000, viber: VIBER_MAX_CHARS, emailSubject: 200, emailText: 20_000, emailHtml: 100_000, letter: 20_000 };
 
 const REQUIRED: Record<EditableKind, readonly string[]> = {
   overdue_reminder: ['total_eur'],
@@ -100,9 +129,10 @@ function requiredPlaceholders(kind: EditableKind, field: TemplateField): string[
 export function templateProblems(kind: EditableKind, set: TemplateSet): TemplateProblem[] {
   const problems: TemplateProblem[] = [];
   for (const field of TEMPLATE_FIELDS) {
-    const text = set[field];
+    const text = fieldText(set, field);
     if (text.trim() === '') {
-      problems.push({ field, problem: 'empty' });
+      // No Viber text: the Viber message carries the SMS text.
+      if (field !== 'viber') problems.push({ field, problem: 'empty' });
       continue;
     }
     if (text.length > MAX_LENGTH[field]) problems.push({ field, problem: 'too_long' });
@@ -117,14 +147,14 @@ export function templateProblems(kind: EditableKind, set: TemplateSet): Template
   return problems;
 }
 
-type TemplateRow = { kind: string; lang: Lang; version: number; sms: string; sms_script: SmsScript; sms_part_budget: number | null; email_subject: string; email_text: string; email_html: string; letter: string; created_by: string; created_at: Date; note: string | null };
+type TemplateRow = { kind: string; lang: Lang; version: number; sms: string; sms_script: SmsScript; sms_part_budget: number | null; viber: string | null; email_subject: string; email_text: string; email_html: string; letter: string; created_by: string; created_at: Date; note: string | null };
 
 function toVersion(r: TemplateRow): TemplateVersion {
   return {
     kind: r.kind as EditableKind,
     lang: r.lang,
     version: r.version,
-    set: { sms: r.sms, smsScript: r.sms_script, emailSubject: r.email_subject, emailText: r.email_text, emailHtml: r.email_html, letter: r.letter },
+    set: { sms: r.sms, smsScript: r.sms_script, ...(r.viber === null ? {} : { viber: r.viber }), emailSubject: r.email_subject, emailText: r.email_text, emailHtml: r.email_html, letter: r.letter },
     smsPartBudget: r.sms_part_budget,
     createdBy: r.created_by,
     createdAt: r.created_at,
@@ -149,7 +179,7 @@ export async function templateVersions(db: Kysely<DB>, kind: EditableKind): Prom
 export interface SaveOptions {
   /** A part budget raised for this template (null or absent: SMS_PART_BUDGET). */
   smsPartBudget?: number | null;
-  /** Without it the part budget is not checked (callers that check it themselves pass it anyway). */
+  /** Without it the part budget is not checked (callers that check it themselves pass it anyway); the Viber length always is. */
   budget?: SmsBudgetRule;
 }
 
@@ -160,15 +190,18 @@ export type TemplateChange = TemplateField | 'smsScript' | 'smsPartBudget';
  * Saves a new version of one kind and language if it differs from the one in force. Two saves at
  * once: one wins, the other is a CONFLICT. Returns the version in force afterwards.
  */
-export async function saveTemplate(db: Kysely<DB>, kind: EditableKind, lang: Lang, set: TemplateSet, actor: string, note: string | null, o: SaveOptions = {}): Promise<{ version: number; changed: TemplateChange[] }> {
+export async function saveTemplate(db: Kysely<DB>, kind: EditableKind, lang: Lang, given: TemplateSet, actor: string, note: string | null, o: SaveOptions = {}): Promise<{ version: number; changed: TemplateChange[] }> {
   const smsPartBudget = o.smsPartBudget ?? null;
+  const set = normaliseSet(given);
   const problems = templateProblems(kind, set);
   const overBudget = o.budget ? budgetProblem(kind, lang, set, smsPartBudget, o.budget) : null;
   if (overBudget) problems.push(overBudget);
+  const viberTooLong = problems.length ? null : viberProblem(kind, lang, set, o.budget);
+  if (viberTooLong) problems.push(viberTooLong);
   if (problems.length) throw new AppError('VALIDATION_FAILED', `Invalid ${kind} template (${lang})`, { problems });
   return db.transaction().execute(async (tx) => {
     const before = await currentTemplate(tx, kind, lang);
-    const changed: TemplateChange[] = TEMPLATE_FIELDS.filter((f) => before.set[f] !== set[f]);
+    const changed: TemplateChange[] = TEMPLATE_FIELDS.filter((f) => fieldText(before.set, f) !== fieldText(set, f));
     if (smsScriptOf(before.set) !== smsScriptOf(set)) changed.push('smsScript');
     if (before.smsPartBudget !== smsPartBudget) changed.push('smsPartBudget');
     if (changed.length === 0) return { version: before.version, changed };
@@ -176,7 +209,7 @@ export async function saveTemplate(db: Kysely<DB>, kind: EditableKind, lang: Lan
     try {
       await tx
         .insertInto('message_templates')
-        .values({ kind, lang, version, sms: set.sms, sms_script: smsScriptOf(set), sms_part_budget: smsPartBudget, email_subject: set.emailSubject, email_text: set.emailText, email_html: set.emailHtml, letter: set.letter, note, created_by: actor })
+        .values({ kind, lang, version, sms: set.sms, sms_script: smsScriptOf(set), sms_part_budget: smsPartBudget, viber: set.viber ?? null, email_subject: set.emailSubject, email_text: set.emailText, email_html: set.emailHtml, letter: set.letter, note, created_by: actor })
         .execute();
     } catch (e) {
       if ((e as { code?: string }).code === '23505') throw new AppError('CONFLICT', `Template ${kind} (${lang}) version ${version} was saved by someone else just now; reload and try again.`);

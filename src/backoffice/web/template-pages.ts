@@ -1,6 +1,7 @@
 // Notice templates (supervisors): both languages of a kind side by side, a preview with sample
-// values (texts, GSM-7 or UCS-2, SMS parts and price, the transliterated SMS), every saved version,
-// and a test send of the draft to a given contact through the outbox.
+// values (texts, GSM-7 or UCS-2, SMS parts and price, the transliterated SMS, the Viber text with its
+// characters and price), every saved version, and a test send of the draft to a given contact
+// through the outbox.
 import { randomUUID } from 'node:crypto';
 import { enqueue } from '../../delivery/outbox/enqueue.js';
 import type { Lang, TemplateSet } from '../../delivery/text/default-templates.js';
@@ -9,9 +10,9 @@ import { html, sendHtml, type SafeHtml } from '../../http/html.js';
 import { parseContact } from '../../portal/contact-input.js';
 import { recordAudit } from '../../audit/record.js';
 import { fillPayUrlTemplate } from '../../portal/pay/link.js';
-import { previewTemplate, samplePayload, type Preview, type SmsFigures } from '../preview.js';
+import { previewTemplate, samplePayload, type Preview, type SmsFigures, type ViberFigures } from '../preview.js';
 import { saveSessionData } from '../sessions.js';
-import { EDITABLE_KINDS, LANGS, TEMPLATE_FIELDS, budgetProblem, currentTemplate, isEditableKind, saveTemplate, smsScriptOf, smsWorstCase, templateProblems, templateVersions, type EditableKind, type SmsBudgetRule, type TemplateField, type TemplateProblem, type TemplateVersion } from '../templates-store.js';
+import { EDITABLE_KINDS, LANGS, TEMPLATE_FIELDS, VIBER_MAX_CHARS, budgetProblem, currentTemplate, fieldText, isEditableKind, normaliseSet, saveTemplate, smsScriptOf, smsWorstCase, templateProblems, templateVersions, viberProblem, type EditableKind, type SmsBudgetRule, type TemplateField, type TemplateProblem, type TemplateVersion } from '../templates-store.js';
 import { MAX_SMS_PART_BUDGET, monthlyCostDifferenceMinor } from '../../delivery/text/sms-budget.js';
 import { isSmsScript, type SmsScript } from '../../delivery/text/sms-script.js';
 import { smsNoticesLast30Days } from '../sms-notice-counts.js';
@@ -30,6 +31,7 @@ const TEMPLATES = `${BASE}/templates`;
 
 const FIELD_LABEL: Record<TemplateField, [string, string]> = {
   sms: ['SMS', 'SMS'],
+  viber: ['Viber', 'Viber'],
   emailSubject: ['Тема на имейла', 'Email subject'],
   emailText: ['Имейл (текст)', 'Email (plain text)'],
   emailHtml: ['Имейл (HTML)', 'Email (HTML)'],
@@ -64,6 +66,11 @@ function problemText(c: StaffCtx, p: TemplateProblem): string {
       return c.t(
         `С най-дългите стойности SMS-ът става ${p.parts ?? '?'} части, а бюджетът е ${p.budget ?? '?'}. Съкратете текста, изберете латиница или увеличете бюджета на частите за този шаблон.`,
         `With the longest values the SMS takes ${p.parts ?? '?'} parts and the budget is ${p.budget ?? '?'}. Shorten the text, choose Latin letters or raise the part budget of this template.`,
+      );
+    case 'viber_too_long':
+      return c.t(
+        `С най-дългите стойности съобщението във Viber става ${p.chars ?? '?'} знака, а Viber приема до ${VIBER_MAX_CHARS}. Съкратете текста.`,
+        `With the longest values the Viber message takes ${p.chars ?? '?'} characters and Viber takes up to ${VIBER_MAX_CHARS}. Shorten the text.`,
       );
   }
 }
@@ -105,10 +112,16 @@ function smsLine(c: StaffCtx, title: string, s: SmsFigures): SafeHtml {
 <p>${s.encoding === 'gsm7' ? 'GSM-7' : 'UCS-2'} · ${c.t('знаци', 'characters')}: ${s.units} · ${c.t('части', 'parts')}: <strong>${s.segments}</strong> · ${c.t('цена', 'price')}: ${fmtEur(s.costMinor, c.lang)}</p>`;
 }
 
+function viberLine(c: StaffCtx, v: ViberFigures): SafeHtml {
+  return html`<h4>Viber</h4><pre>${v.text}</pre>
+<p>${c.t('знаци', 'characters')}: ${v.characters} / ${VIBER_MAX_CHARS} · ${c.t('цена (едно съобщение, без части)', 'price (one message, no parts)')}: ${v.costMinor === null ? c.t('няма доставчик на Viber', 'no Viber provider') : fmtEur(v.costMinor, c.lang)}</p>`;
+}
+
 function previewSection(c: StaffCtx, p: Preview): SafeHtml {
   return html`<section class="card" aria-labelledby="preview-${p.lang}"><h3 id="preview-${p.lang}">${c.t('Преглед', 'Preview')}: ${p.lang === 'bg' ? 'български' : 'English'}</h3>
 ${smsLine(c, 'SMS', p.sms)}
 ${smsLine(c, c.t('SMS на латиница', 'SMS in Latin letters'), p.smsLatin)}
+${viberLine(c, p.viber)}
 <h4>${c.t('Имейл', 'Email')}: ${p.email.subject}</h4><pre>${p.email.text}</pre>
 <details><summary>${c.t('HTML на имейла', 'The email HTML')}</summary><pre>${p.email.html}</pre></details>
 <h4>${c.t('Писмо', 'Letter')}</h4><pre>${p.letter}</pre>
@@ -124,6 +137,7 @@ const versionColumns: Column<TemplateVersion>[] = [
   { bg: 'SMS', en: 'SMS', csv: (v) => v.set.sms },
   { bg: 'Азбука на SMS', en: 'SMS letters', csv: (v) => smsScriptOf(v.set) },
   { bg: 'Бюджет на частите', en: 'Part budget', csv: (v) => v.smsPartBudget, numeric: true },
+  { bg: 'Viber', en: 'Viber', csv: (v) => v.set.viber ?? null, cell: (v) => v.set.viber ?? '—' },
 ];
 
 async function editPage(c: StaffCtx, kind: EditableKind, status: number, drafts: Drafts, budgets: Budgets, o: { errors?: FieldError[]; note?: string; notice?: string; budgetInput?: Partial<Record<Lang, string>> } = {}) {
@@ -150,8 +164,12 @@ ${budgetSections[lang]}`;
   const versions = await templateVersions(c.deps.db, kind);
   const notice = o.notice ?? (await takeFlash(c));
   const render = draftRenderer(c, kind, drafts);
-  const previews = LANGS.map((lang) => previewTemplate(render, kind, lang, price));
-  const vars = [...new Set((['sms', 'email', 'letter'] as const).flatMap((ch) => templateVariables(kind, ch)))];
+  const previews = LANGS.map((lang) => previewTemplate(render, kind, lang, price, c.deps.config.delivery.viber?.pricePerMessageMinor ?? null));
+  const vars = [...new Set((['sms', 'viber', 'email', 'letter'] as const).flatMap((ch) => templateVariables(kind, ch)))];
+  const viberHint = c.t(
+    `Празно: във Viber отива текстът на SMS-а, както е написан. До ${VIBER_MAX_CHARS} знака с най-дългите стойности, всякакви букви; цената е на съобщение, без части.`,
+    `Empty: Viber carries the SMS text as written. Up to ${VIBER_MAX_CHARS} characters with the longest values, any letters; priced per message, no parts.`,
+  );
   const main = html`<h1>${c.t('Шаблон', 'Template')}: ${label(c, 'kind', kind)}</h1>
 ${banner(notice)}
 <p class="hint">${c.t('Полета', 'Placeholders')}: ${vars.map((v, i) => html`${i ? ', ' : ''}<code>{{${v}}}</code>`)}</p>
@@ -160,7 +178,7 @@ ${banner(notice)}
 <div class="cols">
 ${LANGS.map(
   (lang) => html`<fieldset><legend><h2>${lang === 'bg' ? 'Български' : 'English'}</h2></legend>
-${TEMPLATE_FIELDS.map((f) => html`${textarea(c, { name: fieldName(f, lang), label: `${c.t(...FIELD_LABEL[f])} (${lang})`, value: drafts[lang][f] ?? '', rows: f === 'emailSubject' ? 2 : f === 'sms' ? 4 : 10, errors })}${f === 'sms' ? smsSettings(lang) : ''}`)}
+${TEMPLATE_FIELDS.map((f) => html`${textarea(c, { name: fieldName(f, lang), label: `${c.t(...FIELD_LABEL[f])} (${lang})`, value: fieldText(drafts[lang], f), rows: f === 'emailSubject' ? 2 : f === 'sms' ? 4 : f === 'viber' ? 6 : 10, errors, ...(f === 'viber' ? { hint: viberHint } : {}) })}${f === 'sms' ? smsSettings(lang) : ''}`)}
 </fieldset>`,
 )}
 </div>
@@ -168,7 +186,7 @@ ${input(c, { name: 'note', label: c.t('Бележка към версията', 
 ${button(c.t('Преглед', 'Preview'), 'secondary', 'action', 'preview')}${button(c.t('Запазване', 'Save'), 'primary', 'action', 'save')}
 <h2>${c.t('Пробно изпращане на чернова', 'Test send of the draft')}</h2>
 <div class="search">
-${select(c, { name: 'test_channel', label: c.t('Канал', 'Channel'), options: [{ value: 'sms', label: 'SMS' }, { value: 'email', label: c.t('имейл', 'email') }], value: field(c, 'test_channel') || 'sms' })}
+${select(c, { name: 'test_channel', label: c.t('Канал', 'Channel'), options: [{ value: 'sms', label: 'SMS' }, ...(c.deps.config.delivery.viber ? [{ value: 'viber', label: 'Viber' }] : []), { value: 'email', label: c.t('имейл', 'email') }], value: field(c, 'test_channel') || 'sms' })}
 ${select(c, { name: 'test_lang', label: c.t('Език', 'Language'), options: LANGS.map((l) => ({ value: l, label: l })), value: field(c, 'test_lang') || 'bg' })}
 ${input(c, { name: 'test_contact', label: c.t('Телефон или имейл', 'Phone or email'), value: field(c, 'test_contact'), errors })}
 ${button(c.t('Изпращане на проба', 'Send a test'), 'secondary', 'action', 'test')}
@@ -189,7 +207,7 @@ function postedDrafts(c: StaffCtx): Drafts {
   const one = (lang: Lang): TemplateSet => {
     const set = Object.fromEntries(TEMPLATE_FIELDS.map((f) => [f, ((c.req.body as Record<string, unknown>)[fieldName(f, lang)] as string | undefined) ?? ''])) as unknown as TemplateSet;
     const script = field(c, scriptField(lang));
-    return { ...set, smsScript: isSmsScript(script) ? script : 'latin' };
+    return normaliseSet({ ...set, smsScript: isSmsScript(script) ? script : 'latin' });
   };
   return { bg: one('bg'), en: one('en') };
 }
@@ -214,17 +232,20 @@ function draftErrors(c: StaffCtx, kind: EditableKind, drafts: Drafts, budgets: B
     const problems = templateProblems(kind, drafts[lang]);
     // The budget is judged on a text that is otherwise valid (a broken placeholder has no worst case).
     const over = problems.length ? null : budgetProblem(kind, lang, drafts[lang], budgets[lang], budgetRule(c));
-    return [...problems, ...(over ? [over] : [])].map((p) => ({ field: fieldName(p.field, lang), text: `${c.t(...FIELD_LABEL[p.field])} (${lang}): ${problemText(c, p)}` }));
+    const viber = problems.length ? null : viberProblem(kind, lang, drafts[lang], budgetRule(c));
+    return [...problems, ...(over ? [over] : []), ...(viber ? [viber] : [])].map((p) => ({ field: fieldName(p.field, lang), text: `${c.t(...FIELD_LABEL[p.field])} (${lang}): ${problemText(c, p)}` }));
   });
 }
 
 async function testSend(c: StaffCtx, kind: EditableKind, drafts: Drafts): Promise<FieldError | null> {
-  const channel = field(c, 'test_channel') === 'email' ? 'email' : 'sms';
+  const asked = field(c, 'test_channel');
+  const channel = asked === 'email' ? 'email' : asked === 'viber' && c.deps.config.delivery.viber ? 'viber' : 'sms';
   const lang: Lang = field(c, 'test_lang') === 'en' ? 'en' : 'bg';
-  const to = parseContact(channel, field(c, 'test_contact'));
+  // Viber goes to a mobile number, as SMS does.
+  const to = parseContact(channel === 'email' ? 'email' : 'sms', field(c, 'test_contact'));
   if (to === null) return { field: 'test_contact', text: c.t('Въведете мобилен номер или имейл за пробата.', 'Enter a mobile number or email for the test.') };
   const r = draftRenderer(c, kind, drafts)(kind, channel, lang, samplePayload(kind, lang) as unknown as Record<string, unknown>);
-  const texts = channel === 'sms' ? { body: r.body } : { subject: `[${c.t('ПРОБА', 'TEST')}] ${r.subject ?? ''}`, body: r.body, html: r.html ?? null };
+  const texts = channel !== 'email' ? { body: r.body } : { subject: `[${c.t('ПРОБА', 'TEST')}] ${r.subject ?? ''}`, body: r.body, html: r.html ?? null };
   await c.deps.db.transaction().execute(async (tx) => {
     const m = await enqueue(tx, { businessKey: `template_test:${randomUUID()}`, kind: 'template_test', channel, recipient: to, lang, ...texts, payload: { template_kind: kind, requested_by: c.session.user.username }, urgent: true });
     await recordAudit(tx, { actor: actor(c), action: 'backoffice.template_test_sent', subject: `template:${kind}:${lang}`, details: { message_id: m.id, channel } });
