@@ -1,3 +1,5 @@
+import { coalesce, type Waiting } from './coalesce.js';
+
 /**
  * Group commit: records asked for while earlier ones are being written go together in the next
  * write, so under load many messages share one statement and one commit (a commit waits for the
@@ -8,15 +10,7 @@
  * any moment is then exactly what had been asked for up to some moment.
  */
 export function groupCommit<I, O>(write: (items: I[]) => Promise<O[]>, o: { maxBatch: number; concurrency: number; inOrder?: boolean }): (item: I) => Promise<O> {
-  interface Waiting {
-    item: I;
-    resolve: (out: O) => void;
-    reject: (err: unknown) => void;
-  }
-  const queue: Waiting[] = [];
-  let running = 0;
-
-  const writeOne = async (w: Waiting): Promise<void> => {
+  const writeOne = async (w: Waiting<I, O>): Promise<void> => {
     try {
       const [out] = await write([w.item]);
       w.resolve(out as O);
@@ -25,8 +19,8 @@ export function groupCommit<I, O>(write: (items: I[]) => Promise<O[]>, o: { maxB
     }
   };
 
-  const writeBatch = async (batch: Waiting[]): Promise<void> => {
-    if (batch.length === 1) return writeOne(batch[0] as Waiting);
+  const writeBatch = async (batch: Array<Waiting<I, O>>): Promise<void> => {
+    if (batch.length === 1) return writeOne(batch[0] as Waiting<I, O>);
     let outs: O[];
     try {
       outs = await write(batch.map((w) => w.item));
@@ -38,19 +32,5 @@ export function groupCommit<I, O>(write: (items: I[]) => Promise<O[]>, o: { maxB
     batch.forEach((w, i) => w.resolve(outs[i] as O));
   };
 
-  const next = (): void => {
-    while (running < o.concurrency && queue.length > 0) {
-      running++;
-      void writeBatch(queue.splice(0, o.maxBatch)).finally(() => {
-        running--;
-        next();
-      });
-    }
-  };
-
-  return (item) =>
-    new Promise<O>((resolve, reject) => {
-      queue.push({ item, resolve, reject });
-      next();
-    });
+  return coalesce(writeBatch, o);
 }
