@@ -4,6 +4,7 @@ import pg from 'pg';
 import { openDatabase, type Database } from '../../src/db/open.js';
 import { migrate } from '../../src/db/migrate.js';
 import { silentLogger } from '../../src/log.js';
+import { pgliteSnapshot } from './pglite-snapshot.js';
 
 // Every database test runs on both backends: embedded PGlite (in memory) and the real PostgreSQL
 // given by TEST_DATABASE_URL, each test file in its own schema so files run in parallel.
@@ -58,8 +59,11 @@ export async function openTestPostgres(): Promise<Database & { url: string; drop
   });
 }
 
+/** An in-memory PGlite, started from the migrated snapshot (migrate finds nothing left to apply). */
 export async function openTestPglite(): Promise<Database> {
-  const database = await openDatabase({ kind: 'pglite', dataDir: 'memory://' }, silentLogger);
+  // IZVESTIE_TEST_PGLITE_SNAPSHOT=off: initdb and every migration afresh, as before the snapshot.
+  const snapshot = process.env.IZVESTIE_TEST_PGLITE_SNAPSHOT === 'off' ? undefined : await pgliteSnapshot();
+  const database = await openDatabase({ kind: 'pglite', dataDir: 'memory://' }, silentLogger, snapshot ? { pgliteSnapshot: snapshot } : {});
   await migrate(database, silentLogger);
   return database;
 }
