@@ -7,7 +7,7 @@ import { NOTICE_KINDS } from '../dunning/policy.js';
 
 export interface MonthChannel {
   month: string;
-  channel: 'sms' | 'email' | 'letter';
+  channel: 'sms' | 'email' | 'letter' | 'viber';
   messages: number;
   /** Handed to the provider (sent or delivered). */
   sent: number;
@@ -73,6 +73,58 @@ export async function smsByMonth(db: Kysely<DB>, months: readonly string[]): Pro
     costMinor: Number(x.cost),
     notices: x.notices,
     partsPerNotice: x.notices === 0 ? null : Math.round((x.notice_segments / x.notices) * 100) / 100,
+  }));
+}
+
+export interface ViberMonth {
+  month: string;
+  /** Viber messages created (each a notice that could have gone by SMS). */
+  messages: number;
+  /** Handed to the Viber gateway. */
+  sent: number;
+  /** Delivered by Viber. */
+  deliveredByViber: number;
+  /** Delivered by the gateway's own SMS (VIBER_PROVIDER smsFallback): no SMS of ours. */
+  deliveredByProviderSms: number;
+  /** Failed on Viber (no Viber, no report in time, no provider) and sent on as our SMS. */
+  fellBackToSms: number;
+  /** What the Viber messages cost (VIBER_PRICE_PER_MESSAGE each, as recorded when sent). */
+  costMinor: number;
+  /** SMS parts and cost of those fallback SMS (they are in the SMS figures too). */
+  fallbackSegments: number;
+  fallbackCostMinor: number;
+}
+
+/** Viber beside SMS: the Viber messages of each month and what became of them (their fallbacks by parent_id). */
+export async function viberByMonth(db: Kysely<DB>, months: readonly string[]): Promise<ViberMonth[]> {
+  const r = await sql<{ month: string; messages: number; sent: number; by_viber: number; by_provider_sms: number; fell_back: number; cost: string; fallback_segments: number; fallback_cost: string }>`
+    SELECT to_char(v.created_at AT TIME ZONE 'Europe/Sofia', 'YYYY-MM') AS month,
+           count(*)::int AS messages,
+           count(*) FILTER (WHERE v.sent_at IS NOT NULL)::int AS sent,
+           count(*) FILTER (WHERE v.status = 'delivered' AND v.reached_via IS DISTINCT FROM 'sms')::int AS by_viber,
+           count(*) FILTER (WHERE v.status = 'delivered' AND v.reached_via = 'sms')::int AS by_provider_sms,
+           count(f.id)::int AS fell_back,
+           coalesce(sum(v.cost_minor) FILTER (WHERE v.sent_at IS NOT NULL), 0)::bigint AS cost,
+           coalesce(sum(f.segments) FILTER (WHERE f.sent_at IS NOT NULL), 0)::int AS fallback_segments,
+           coalesce(sum(f.cost_minor) FILTER (WHERE f.sent_at IS NOT NULL), 0)::bigint AS fallback_cost
+      FROM outbox_messages v
+      -- One fallback SMS at most per Viber message (handed over once); outbox_parent_idx finds it.
+      LEFT JOIN LATERAL (
+        SELECT s.id, s.segments, s.cost_minor, s.sent_at FROM outbox_messages s
+         WHERE s.parent_id = v.id AND s.channel = 'sms' ORDER BY s.id LIMIT 1
+      ) f ON true
+     WHERE v.created_at >= ${monthStart(months[0] ?? '2000-01')} AND v.channel = 'viber'
+     GROUP BY 1 ORDER BY 1`.execute(db);
+  return r.rows.map((x) => ({
+    month: x.month,
+    messages: x.messages,
+    sent: x.sent,
+    deliveredByViber: x.by_viber,
+    deliveredByProviderSms: x.by_provider_sms,
+    fellBackToSms: x.fell_back,
+    costMinor: Number(x.cost),
+    fallbackSegments: x.fallback_segments,
+    fallbackCostMinor: Number(x.fallback_cost),
   }));
 }
 

@@ -1,8 +1,8 @@
 // The dashboard (supervisors): runs awaiting a decision, messages, delivery, SMS parts and cost,
-// subscriptions by source, effectiveness by stage and channel, the queue, and contacts that need fixing. The charts are
+// Viber messages (by Viber, by the gateway's SMS, fallen back to our SMS) and cost, subscriptions by source, effectiveness by stage and channel, the queue, and contacts that need fixing. The charts are
 // drawn by Chart.js from our own origin; every figure is also a table and a CSV.
 import { html, raw, sendHtml, type SafeHtml } from '../../http/html.js';
-import { ATTENTION_LIMIT, contactsNeedingAttention, effectiveness, messagesByMonth, monthList, queueNow, smsByMonth, subscriptionsByMonth, type AttentionRow, type Effectiveness, type MonthChannel, type QueueRow, type SmsMonth, type SubscriptionMonth } from '../reports.js';
+import { ATTENTION_LIMIT, contactsNeedingAttention, effectiveness, messagesByMonth, monthList, queueNow, smsByMonth, subscriptionsByMonth, viberByMonth, type AttentionRow, type Effectiveness, type MonthChannel, type QueueRow, type SmsMonth, type SubscriptionMonth, type ViberMonth } from '../reports.js';
 import { takeFlash } from './account-pages.js';
 import { banner } from './components.js';
 import { BASE, param, type StaffCtx } from './context.js';
@@ -16,7 +16,9 @@ import { ASSETS } from './assets.js';
 
 const DASHBOARD = `${BASE}/dashboard`;
 const MONTHS = 24;
-const CHANNELS = ['sms', 'email', 'letter'] as const;
+const CHANNELS = ['sms', 'viber', 'email', 'letter'] as const;
+// queueNow reports these three (a Viber message waits in the queue as an SMS would, and is rare).
+const QUEUE_CHANNELS = ['sms', 'email', 'letter'] as const;
 
 // The dashboard is the one page with scripts, ours only.
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -27,6 +29,7 @@ interface Reports {
   months: string[];
   messages: MonthChannel[];
   sms: SmsMonth[];
+  viber: ViberMonth[];
   subscriptions: SubscriptionMonth[];
   effect: Effectiveness[];
   queue: QueueRow[];
@@ -41,6 +44,7 @@ async function load(c: StaffCtx): Promise<Reports> {
     months,
     messages: await messagesByMonth(db, months),
     sms: await smsByMonth(db, months),
+    viber: await viberByMonth(db, months),
     subscriptions: await subscriptionsByMonth(db, months),
     effect: await effectiveness(db, months.slice(-12)),
     queue: await queueNow(db, now),
@@ -68,6 +72,17 @@ function columns(c: StaffCtx) {
       { bg: 'SMS известия', en: 'SMS notices', csv: (r) => r.notices, numeric: true },
       { bg: 'Средно части на известие', en: 'Average parts per notice', csv: (r) => (r.partsPerNotice === null ? null : r.partsPerNotice.toFixed(2)), numeric: true },
     ] as Column<SmsMonth>[],
+    viber: [
+      monthColumn<ViberMonth>(),
+      { bg: 'Viber съобщения', en: 'Viber messages', csv: (r) => r.messages, numeric: true },
+      { bg: 'Изпратени', en: 'Sent', csv: (r) => r.sent, numeric: true },
+      { bg: 'Доставени във Viber', en: 'Delivered by Viber', csv: (r) => r.deliveredByViber, numeric: true },
+      { bg: 'Доставени с SMS от доставчика', en: "Delivered by the provider's SMS", csv: (r) => r.deliveredByProviderSms, numeric: true },
+      { bg: 'Пренасочени към SMS', en: 'Fell back to SMS', csv: (r) => r.fellBackToSms, numeric: true },
+      { bg: 'Цена на Viber (EUR)', en: 'Viber cost (EUR)', csv: (r) => csvEur(r.costMinor), cell: (r) => fmtEur(r.costMinor, c.lang), numeric: true },
+      { bg: 'SMS части на пренасочените', en: 'SMS parts of the fallbacks', csv: (r) => r.fallbackSegments, numeric: true },
+      { bg: 'Цена на пренасочените SMS (EUR)', en: 'Cost of the fallback SMS (EUR)', csv: (r) => csvEur(r.fallbackCostMinor), cell: (r) => fmtEur(r.fallbackCostMinor, c.lang), numeric: true },
+    ] as Column<ViberMonth>[],
     subscriptions: [
       monthColumn<SubscriptionMonth>(),
       { bg: 'Източник', en: 'Source', csv: (r) => label(c, 'source', r.source) },
@@ -101,7 +116,7 @@ function columns(c: StaffCtx) {
 }
 
 type ReportName = keyof ReturnType<typeof columns>;
-const REPORTS: readonly ReportName[] = ['messages', 'sms', 'subscriptions', 'effectiveness', 'queue', 'attention'];
+const REPORTS: readonly ReportName[] = ['messages', 'sms', 'viber', 'subscriptions', 'effectiveness', 'queue', 'attention'];
 
 function rowsOf(r: Reports, name: ReportName): unknown[] {
   switch (name) {
@@ -109,6 +124,8 @@ function rowsOf(r: Reports, name: ReportName): unknown[] {
       return r.messages;
     case 'sms':
       return r.sms;
+    case 'viber':
+      return r.viber;
     case 'subscriptions':
       return r.subscriptions;
     case 'effectiveness':
@@ -129,6 +146,7 @@ function chartData(c: StaffCtx, r: Reports) {
   return {
     names: {
       sms: 'SMS',
+      viber: 'Viber',
       email: c.t('имейл', 'email'),
       letter: c.t('писмо', 'letter'),
       online: c.t('онлайн', 'online'),
@@ -136,6 +154,10 @@ function chartData(c: StaffCtx, r: Reports) {
       import: c.t('импорт', 'import'),
       segments: c.t('SMS части', 'SMS parts'),
       cost: c.t('Цена (EUR)', 'Cost (EUR)'),
+      byViber: c.t('доставени във Viber', 'delivered by Viber'),
+      byProviderSms: c.t('доставени с SMS от доставчика', "delivered by the provider's SMS"),
+      fellBack: c.t('пренасочени към SMS', 'fell back to SMS'),
+      viberCost: c.t('Цена на Viber (EUR)', 'Viber cost (EUR)'),
       due: c.t('чакат сега', 'due now'),
       later: c.t('насрочени', 'scheduled'),
       sending: c.t('изпращат се', 'sending'),
@@ -144,9 +166,15 @@ function chartData(c: StaffCtx, r: Reports) {
     messages: perChannel((ch) => byMonth(r.messages, (x) => x?.messages ?? 0, (x) => x.channel === ch)),
     rate: perChannel((ch) => byMonth(r.messages, (x) => (x ? pct(x.sent, x.sent + x.failed) : null), (x) => x.channel === ch)),
     sms: { segments: byMonth(r.sms, (x) => x?.segments ?? 0), cost: byMonth(r.sms, (x) => (x?.costMinor ?? 0) / 100) },
+    viber: {
+      byViber: byMonth(r.viber, (x) => x?.deliveredByViber ?? 0),
+      byProviderSms: byMonth(r.viber, (x) => x?.deliveredByProviderSms ?? 0),
+      fellBack: byMonth(r.viber, (x) => x?.fellBackToSms ?? 0),
+      cost: byMonth(r.viber, (x) => (x?.costMinor ?? 0) / 100),
+    },
     subscriptions: Object.fromEntries((['online', 'centre', 'import'] as const).map((s) => [s, byMonth(r.subscriptions, (x) => x?.active ?? 0, (x) => x.source === s)])),
     effectiveness: { stages, ...perChannel((ch) => stages.map((s) => { const e = r.effect.find((x) => x.stage === s && x.channel === ch); return e ? pct(e.paidInTime, e.notices) : null; })) },
-    queue: { channels: CHANNELS.map((ch) => label(c, 'channel', ch)), due: r.queue.map((q) => q.due), later: r.queue.map((q) => q.later), sending: r.queue.map((q) => q.sending) },
+    queue: { channels: QUEUE_CHANNELS.map((ch) => label(c, 'channel', ch)), due: r.queue.map((q) => q.due), later: r.queue.map((q) => q.later), sending: r.queue.map((q) => q.sending) },
   };
 }
 
@@ -175,6 +203,7 @@ ${awaiting.length > 0 ? approvalSection(c, awaiting, DASHBOARD) : ''}
 ${chartBlock(c, 'messages', c.t('Съобщения по месеци и канали', 'Messages per month by channel'), c.t('Последните 24 месеца.', 'The last 24 months.'), t('messages', c.t('Съобщения', 'Messages')))}
 ${chartBlock(c, 'delivery', c.t('Успешно предадени съобщения (%)', 'Messages delivered to the provider (%)'), c.t('Изпратени или доставени, от всички с окончателен резултат.', 'Sent or delivered, of all with a final outcome.'), html`<p>${c.t('Вижте таблицата „Съобщения“, колона „Успеваемост“.', 'See the Messages table, column "Success rate".')}</p>`)}
 ${chartBlock(c, 'sms', c.t('SMS части и цена по месеци', 'SMS parts and cost per month'), c.t('Изпратените SMS.', 'SMS sent.'), t('sms', c.t('SMS', 'SMS')))}
+${chartBlock(c, 'viber', c.t('Viber по месеци: доставени, пренасочени към SMS и цена', 'Viber per month: delivered, fallen back to SMS, and cost'), c.t('Viber съобщенията и какво стана с тях; цената е по VIBER_PRICE_PER_MESSAGE на изпратено съобщение, а пренасочените SMS са и в SMS таблицата.', 'The Viber messages and what became of them; the cost is VIBER_PRICE_PER_MESSAGE per message sent, and the fallback SMS are in the SMS table too.'), t('viber', 'Viber'))}
 ${chartBlock(c, 'subscriptions', c.t('Активни абонаменти по източник', 'Active subscriptions by source'), c.t('В края на всеки месец.', 'At the end of each month.'), t('subscriptions', c.t('Абонаменти', 'Subscriptions')))}
 ${chartBlock(c, 'effectiveness', c.t('Платили преди изключване (%)', 'Paid before disconnection (%)'), c.t('По етап и канал, за известията от обработките през последните 12 месеца.', 'By stage and channel, for the notices of the runs of the last 12 months.'), t('effectiveness', c.t('Ефективност', 'Effectiveness')))}
 ${chartBlock(c, 'queue', c.t('Опашката сега', 'The queue now'), c.t('Чакащи и изпращани съобщения по канал.', 'Waiting and sending messages by channel.'), t('queue', c.t('Опашка', 'Queue')))}
