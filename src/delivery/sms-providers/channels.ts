@@ -1,7 +1,8 @@
 // Every configured SMS provider as a channel of its own (its own worker lane: pacing, in-flight
 // window, journal, and the provider name on its attempts), routed by health and prefix: a lane
 // claims only the messages its provider is to take now (routing.ts), and its provider's answers
-// feed its health (health.ts). Unhealthy providers are probed in the background.
+// feed its health (health.ts), except refusals of the customer's number (blame.ts). Unhealthy
+// providers are probed in the background.
 import { hostname } from 'node:os';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
@@ -10,6 +11,7 @@ import { httpSmsChannel } from '../channels/http-sms.js';
 import { smppChannel } from '../channels/smpp.js';
 import { DeliveryError, type Channel } from '../channels/types.js';
 import type { FailureContext } from '../outbox/fallback.js';
+import { recipientRefusal } from './blame.js';
 import { providerHealth, type HealthChange, type ProviderHealth } from './health.js';
 import { routeShares, type RoutedProvider } from './routing.js';
 import { httpSmsCallbackPath, type SmsFailoverSettings, type SmsProviderSettings } from './settings.js';
@@ -160,6 +162,8 @@ export function smsProviderChannels(list: readonly SmsProviderSettings[], d: Sms
           return r;
         } catch (e) {
           const text = e instanceof Error ? e.message : String(e);
+          // The customer's number refused for good: the next provider would refuse it too.
+          if (recipientRefusal(e)) throw e;
           // No answer (a timeout, the connection lost under it) or no connection: out at once.
           if (!(e instanceof DeliveryError) || e.outcome === 'unknown' || connectionFailure(e)) health.trip(`${p.name}: ${text}`);
           else health.record(false, text);

@@ -20,7 +20,7 @@ export interface ProviderHealth {
   healthy(): boolean;
   /** Connected (an SMPP session bound; always true for HTTP): may send when nothing healthier exists. */
   connected(): boolean;
-  /** A send's answer: accepted (true) or refused by the provider (false, with the reason). */
+  /** A send's answer: accepted (true) or refused by the provider (false, with the reason); never a refusal of the customer's number (blame.ts). */
   record(ok: boolean, error?: string): void;
   /** A send whose fate is unknown (timeout, connection lost under it): out of the rotation at once. */
   trip(reason: string): void;
