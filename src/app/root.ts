@@ -8,6 +8,7 @@ import type { Database } from '../db/open.js';
 import type { GuardMap } from '../delivery/guards.js';
 import type { FailureContext } from '../delivery/outbox/fallback.js';
 import type { Renderer } from '../delivery/outbox/message.js';
+import type { SiteVars } from '../delivery/text/site-variables.js';
 import type { TemplateSource } from '../delivery/render.js';
 import { unsubscribeToken } from '../delivery/unsubscribe-token.js';
 import { noticeGuards } from '../dunning/stop-notices.js';
@@ -24,6 +25,8 @@ export interface Root {
   readonly database: Database;
   /** The templates in force: the back office's newest versions, else the shipped ones. */
   readonly templates: TemplateCache;
+  /** The utility's template variables from its settings: the renderer's, and the portal's and the counter's own messages'. */
+  readonly siteVars: SiteVars;
   /** Renders any message kind for any channel with the templates in force. */
   readonly render: Renderer;
   /** The same renderer over other templates: the editor previews a draft exactly as it would be sent. */
@@ -40,7 +43,8 @@ export interface Root {
 export async function assemble(config: Config, logger: Logger, database: Database): Promise<Root> {
   const secret = await appSecret(database, 'unsubscribe');
   const unsubscribeUrl = (id: number) => `${config.http.publicUrl}/u/${unsubscribeToken(secret, id)}`;
-  const options = { publicUrl: config.http.publicUrl, unsubscribeUrl, siteVars: siteVars(config), payment: config.payment };
+  const site = siteVars(config);
+  const options = { publicUrl: config.http.publicUrl, unsubscribeUrl, siteVars: site, payment: config.payment };
   const templates = templateCache(database.db);
   await templates.refresh();
   const render = messageRenderer(templates.source, options);
@@ -49,6 +53,7 @@ export async function assemble(config: Config, logger: Logger, database: Databas
     logger,
     database,
     templates,
+    siteVars: site,
     render,
     unsubscribeUrl,
     renderWith: (source: TemplateSource) => messageRenderer(source, options),

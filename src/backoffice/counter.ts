@@ -8,7 +8,9 @@ import { recordAudit } from '../audit/record.js';
 import { contactKey, maskAddress, sameContact } from '../contacts/address.js';
 import type { DB } from '../db/schema.js';
 import { enqueue } from '../delivery/outbox/enqueue.js';
+import { confirmContacts, setPreDueOptIn } from '../dunning/lifecycle/preferences.js';
 import type { Lang } from '../delivery/text/default-templates.js';
+import type { SiteVars } from '../delivery/text/site-variables.js';
 import { consent } from '../portal/consent.js';
 import { parseContact } from '../portal/contact-input.js';
 import type { ContactChannel } from '../portal/flow-store.js';
@@ -24,6 +26,8 @@ export interface CounterStaff {
 export interface CounterSettings {
   publicUrl: string;
   contactMaxCustomers: number;
+  /** The root's site variables: the confirmations carry the utility's brand. */
+  siteVars: SiteVars;
 }
 
 export type CounterRefusal = 'contact_invalid' | 'consent_required' | 'same_contact' | 'contact_cap' | 'no_customer';
@@ -85,7 +89,7 @@ export async function registerAtCounter(
       .returning('id')
       .executeTakeFirstOrThrow();
     const contact = { channel: r.channel, address };
-    const common = { customerNumber: r.customer, manageUrl: `${cfg.publicUrl}/manage` };
+    const common = { customerNumber: r.customer, manageUrl: `${cfg.publicUrl}/manage`, site: cfg.siteVars };
     const type = replaced ? 'subscription_changed' : 'subscription_confirmed';
     await enqueue(tx, confirmationMessage({ ...common, type, businessKey: `${type}:${id}`, to: contact, about: contact, lang: r.lang, subscriptionId: id }));
     if (replaced && !sameContact(replaced.address, address)) {
@@ -137,8 +141,22 @@ export async function cancelAtCounter(
       channels: r.channels,
       now: r.now,
       manageUrl: `${cfg.publicUrl}/`,
+      site: cfg.siteVars,
       actor: staffActor(r.staff),
       who: { source: 'centre', staff: r.staff.username, staff_name: r.staff.displayName, ip: r.staff.ip },
     }),
   );
+}
+
+// The customer's answers to the lifecycle messages, given at the desk: the portal's own settings
+// (src/dunning/lifecycle/preferences.ts), audited with the staff member as the actor.
+
+/** "Remind me before my bills fall due", on the customer's active contacts. */
+export async function setPreDueAtCounter(db: Kysely<DB>, r: { customer: string; optIn: boolean; staff: CounterStaff }): Promise<void> {
+  await setPreDueOptIn(db, r.customer, r.optIn, staffActor(r.staff));
+}
+
+/** "My contacts are still right": answers the yearly contact check; how many active contacts it covered. */
+export async function confirmContactsAtCounter(db: Kysely<DB>, r: { customer: string; staff: CounterStaff; now: Date }): Promise<number> {
+  return confirmContacts(db, r.customer, staffActor(r.staff), r.now);
 }

@@ -8,7 +8,7 @@ import type { Lang } from '../delivery/text/default-templates.js';
 import { rules, type PortalDeps } from './deps.js';
 import type { ContactChannel } from './flow-store.js';
 import { ipLimitKey } from './ip-prefix.js';
-import { codeMessage, codeTexts, SCRUBBED_CODE } from './messages.js';
+import { codeMessage, SCRUBBED_CODE } from './messages.js';
 import { PortalRefusal } from './refusal.js';
 import type { CodePurpose } from './tables.js';
 
@@ -48,17 +48,25 @@ async function bump(db: Kysely<DB>, scope: 'ip_code', key: string, windowStart: 
   return { hits: row.hits, retryAfterSeconds: secondsUntil(row.window_start.getTime() + windowMs, now) };
 }
 
-/** Blanks the digits of code messages whose code is dead (scrubbed = true on the code rows). */
+/**
+ * Blanks the digits of code messages whose code is dead (scrubbed = true on the code rows): the
+ * blanked texts were rendered with the message (src/portal/messages.ts) and wait in its payload.
+ * A message from before they were kept there has its one run of six digits blanked instead.
+ */
 async function scrubMessages(db: Kysely<DB>, rows: ReadonlyArray<{ message_id: number | null }>): Promise<void> {
   const ids = rows.map((r) => r.message_id).filter((id): id is number => id !== null);
   if (ids.length === 0) return;
-  const messages = await db.selectFrom('outbox_messages').select(['id', 'channel', 'lang']).where('id', 'in', ids).where('kind', '=', 'verification_code').execute();
+  const messages = await db.selectFrom('outbox_messages').select(['id', 'channel', 'body', 'html', 'payload']).where('id', 'in', ids).where('kind', '=', 'verification_code').execute();
   for (const m of messages) {
     if (m.channel === 'letter' || m.channel === 'viber') continue;
-    const t = codeTexts(m.channel, m.lang, SCRUBBED_CODE);
-    await db.updateTable('outbox_messages').set({ body: t.body ?? null, html: t.html ?? null }).where('id', '=', m.id).execute();
+    const { scrubbed, ...payload } = m.payload;
+    const t = isTexts(scrubbed) ? scrubbed : { body: blank(m.body), html: blank(m.html) };
+    await db.updateTable('outbox_messages').set({ body: t.body, html: t.html, payload: JSON.stringify(payload) }).where('id', '=', m.id).execute();
   }
 }
+
+const isTexts = (v: unknown): v is { body: string | null; html: string | null } => typeof v === 'object' && v !== null && 'body' in v && 'html' in v;
+const blank = (text: string | null) => text?.replace(/\b\d{6}\b/g, SCRUBBED_CODE) ?? null;
 
 /**
  * A replaced code's message still waiting is cancelled at once (the guard would cancel it when
@@ -137,12 +145,13 @@ async function checkSmsBudget(tx: Kysely<DB>, limits: Limits, now: Date): Promis
 
 /**
  * Issues a code to a contact inside the caller's transaction: the code row and its urgent outbox
- * message commit together with the decision behind them. Refuses (PortalRefusal, which rolls the
+ * message (in the utility's brand) commit together with the decision behind them. Refuses (PortalRefusal, which rolls the
  * transaction back) when the contact had its codes for the day, the customer number its codes or
  * contacts for the day, the IP (an IPv6 /48) its codes for the hour, or an SMS would exceed the
  * hourly budget. Replaces the flow's live code for the same channel.
  */
-export async function issueCode(tx: Kysely<DB>, limits: Limits, c: IssueCode, secret: NewCode): Promise<{ codeId: number; expiresAt: Date }> {
+export async function issueCode(tx: Kysely<DB>, deps: Pick<PortalDeps, 'config' | 'siteVars'>, c: IssueCode, secret: NewCode): Promise<{ codeId: number; expiresAt: Date }> {
+  const limits = deps.config.portal;
   const now = c.now;
   const contact = contactKey(c.address);
   // One customer number's codes, then one contact's, are issued one at a time (always in this
@@ -194,7 +203,7 @@ export async function issueCode(tx: Kysely<DB>, limits: Limits, c: IssueCode, se
     })
     .returning('id')
     .executeTakeFirstOrThrow();
-  const message = await enqueue(tx, codeMessage({ ...c, codeId, code: secret.code, expiresAt }));
+  const message = await enqueue(tx, codeMessage({ ...c, codeId, code: secret.code, expiresAt, site: deps.siteVars }));
   await tx.updateTable('verification_codes').set({ message_id: message.id }).where('id', '=', codeId).execute();
   return { codeId, expiresAt };
 }

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Config } from '../config.js';
 import type { DB } from '../db/schema.js';
+import type { SiteVars } from '../delivery/text/site-variables.js';
 import type { Logger } from '../log.js';
 
 /** The rules the issue fixes; the operator's limits come from Config['portal']. */
@@ -22,6 +23,8 @@ export interface PortalDeps {
   db: Kysely<DB>;
   config: Pick<Config, 'http' | 'sandbox' | 'portal' | 'payment' | 'brand'>;
   logger: Logger;
+  /** The utility's template variables (the root's, from BRAND_* and the payment settings): the portal's own messages carry the brand. */
+  siteVars: SiteVars;
   /** The clock of every rule (code expiry, locks, windows); tests move it. */
   now: () => Date;
 }

@@ -86,7 +86,7 @@ export async function requestContactCodes(
       const subscriptionId = await createPending(tx, { customer, channel: p.channel, address: p.address, consentVersion: p.consentVersion, lang: flow.data.lang, now });
       const code = await issueCode(
         tx,
-        deps.config.portal,
+        deps,
         { sessionHash: flow.hash, customerNumber: customer, channel: p.channel, address: p.address, purpose: a.action, subscriptionId, lang: flow.data.lang, ip: ctx.actor.ip, now },
         secrets[i]!,
       );
@@ -111,7 +111,7 @@ export async function sendLoginCode(ctx: FlowContext, channel: ContactChannel): 
   const code = await deps.db.transaction().execute((tx) =>
     issueCode(
       tx,
-      deps.config.portal,
+      deps,
       { sessionHash: flow.hash, customerNumber: customer, channel, address: current.address, purpose: 'login', subscriptionId: current.id, lang: flow.data.lang, ip: ctx.actor.ip, now },
       secret,
     ),
@@ -164,7 +164,7 @@ export async function resend(ctx: FlowContext, channel: ContactChannel): Promise
   const code = await deps.db.transaction().execute((tx) =>
     issueCode(
       tx,
-      deps.config.portal,
+      deps,
       { sessionHash: flow.hash, customerNumber: customer, channel, address: item.address, purpose: item.action, subscriptionId: item.subscriptionId, lang: flow.data.lang, ip: ctx.actor.ip, now },
       secret,
     ),

@@ -13,7 +13,7 @@ import { webRoutes } from './web/routes.js';
  */
 export function portalRoutes(deps: AppDeps, opts: { now?: () => Date } = {}): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
-    const portal: PortalDeps = { db: deps.database.db, config: deps.config, logger: deps.logger, now: opts.now ?? (() => new Date()) };
+    const portal: PortalDeps = { db: deps.database.db, config: deps.config, logger: deps.logger, siteVars: deps.siteVars, now: opts.now ?? (() => new Date()) };
 
     // Collects the routes of this plugin's children; the web pages are untagged and stay out.
     await app.register(swagger, {

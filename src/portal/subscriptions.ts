@@ -4,6 +4,7 @@ import { contactKey, maskAddress, sameContact } from '../contacts/address.js';
 import type { DB } from '../db/schema.js';
 import { enqueue } from '../delivery/outbox/enqueue.js';
 import type { Lang } from '../delivery/text/default-templates.js';
+import type { SiteVars } from '../delivery/text/site-variables.js';
 import type { PortalDeps } from './deps.js';
 import type { ContactChannel } from './flow-store.js';
 import { confirmationMessage } from './messages.js';
@@ -106,7 +107,7 @@ export async function activate(tx: Kysely<DB>, deps: PortalDeps, a: { subscripti
   await tx.updateTable('subscriptions').set({ status: 'active', verified_at: a.now, updated_at: a.now }).where('id', '=', sub.id).execute();
 
   const contact = { channel: sub.channel, address: sub.address };
-  const common = { customerNumber: sub.customer_number, manageUrl: manageUrl(deps) };
+  const common = { customerNumber: sub.customer_number, manageUrl: manageUrl(deps), site: deps.siteVars };
   await enqueue(
     tx,
     confirmationMessage({
@@ -163,6 +164,7 @@ export async function cancel(
     channels: a.channels,
     now: a.now,
     manageUrl: `${deps.config.http.publicUrl}/`,
+    site: deps.siteVars,
     actor: `online:${a.actor.via}`,
     who: { source: 'online', ip: a.actor.ip },
   });
@@ -174,7 +176,7 @@ export async function cancel(
  */
 export async function endContacts(
   tx: Kysely<DB>,
-  a: { customer: string; channels: readonly ContactChannel[]; now: Date; manageUrl: string; actor: string; who: Record<string, string> },
+  a: { customer: string; channels: readonly ContactChannel[]; now: Date; manageUrl: string; site: SiteVars; actor: string; who: Record<string, string> },
 ): Promise<LiveContact[]> {
   if (a.channels.length === 0) return [];
   const ended = await tx
@@ -198,6 +200,7 @@ export async function endContacts(
         customerNumber: a.customer,
         subscriptionId: null,
         manageUrl: a.manageUrl,
+        site: a.site,
       }),
     );
     await recordAudit(tx, {

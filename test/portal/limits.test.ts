@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import { registerAtCounter } from '../../src/backoffice/counter.js';
+import { DEMO_SITE_VARS } from '../../src/delivery/text/site-variables.js';
 import { consent } from '../../src/portal/consent.js';
 import { ipLimitKey } from '../../src/portal/ip-prefix.js';
 import { describeEachBackend } from '../support/db.js';
@@ -124,7 +125,7 @@ describeEachBackend('portal limits per identity, contact and network', (get) => 
     assert.equal((await owner.api.verify('email', await lastCode(get(), 'Cap.Box@example.com'))).status, 200);
     assert.equal((await register(capped, 15, { email: 'cap.box@example.com' })).r.json.error.details.reason, 'contact_cap');
     const staff = { username: 'clerk', displayName: 'Гергана', ip: '10.0.0.1' };
-    const atCounter = await registerAtCounter(get().db, { publicUrl: 'https://example.bg', contactMaxCustomers: 1 }, {
+    const atCounter = await registerAtCounter(get().db, { publicUrl: 'https://example.bg', contactMaxCustomers: 1, siteVars: DEMO_SITE_VARS }, {
       customer: c(16).customerNumber,
       channel: 'email',
       contact: 'CAP.BOX@example.com',

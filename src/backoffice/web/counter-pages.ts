@@ -1,14 +1,17 @@
-// Registration at the counter: register, change or cancel the customer's notice contacts.
+// Registration at the counter: register, change or cancel the customer's notice contacts, and set
+// the customer's answers to the lifecycle messages (pre-due reminders, contacts confirmed).
 import { html, sendHtml, type SafeHtml } from '../../http/html.js';
 import type { Lang } from '../../delivery/text/default-templates.js';
 import { consent } from '../../portal/consent.js';
 import type { ContactChannel } from '../../portal/flow-store.js';
 import { activeContacts } from '../../portal/subscriptions.js';
-import { cancelAtCounter, registerAtCounter, type CounterRefusal } from '../counter.js';
+import { preferencesOf } from '../../dunning/lifecycle/preferences.js';
+import { cancelAtCounter, confirmContactsAtCounter, registerAtCounter, setPreDueAtCounter, type CounterRefusal } from '../counter.js';
 import { loadCustomer } from '../customer-view.js';
 import { saveSessionData } from '../sessions.js';
 import { button, choices, input, postForm, select, type FieldError } from './components.js';
 import { BASE, field, param, query, redirect, type StaffCtx } from './context.js';
+import { fmtDateTime } from './format.js';
 import { label } from './labels.js';
 import { layout } from './layout.js';
 import { messagePage, get, post, type BackofficeRoute } from './route.js';
@@ -17,7 +20,7 @@ import { sofiaDate } from '../../dunning/calendar/index.js';
 const url = (n: string) => `${BASE}/customers/${n}`;
 const isChannel = (v: string): v is ContactChannel => v === 'sms' || v === 'email';
 
-const settings = (c: StaffCtx) => ({ publicUrl: c.deps.config.http.publicUrl, contactMaxCustomers: c.deps.config.portal.contactMaxCustomers });
+const settings = (c: StaffCtx) => ({ publicUrl: c.deps.config.http.publicUrl, contactMaxCustomers: c.deps.config.portal.contactMaxCustomers, siteVars: c.deps.root.siteVars });
 const staffOf = (c: StaffCtx) => ({ username: c.session.user.username, displayName: c.session.user.displayName, ip: c.ip });
 
 async function flash(c: StaffCtx, text: string) {
@@ -25,9 +28,10 @@ async function flash(c: StaffCtx, text: string) {
   await saveSessionData(c.deps.db, c.session);
 }
 
-/** The counter's part of the customer page: current contacts with change and cancel. */
+/** The counter's part of the customer page: current contacts with change and cancel, and the lifecycle answers. */
 export async function counterSection(c: StaffCtx, number: string): Promise<SafeHtml> {
   const live = await activeContacts(c.deps.db, number);
+  const prefs = live.length ? await preferencesSection(c, number) : '';
   return html`<section aria-labelledby="counter-title" class="card">
 <h2 id="counter-title">${c.t('Абонамент на гише', 'Counter registration')}</h2>
 ${live.length === 0 ? html`<p>${c.t('Клиентът няма активни контакти за известия.', 'The customer has no active notice contacts.')}</p>` : ''}
@@ -37,7 +41,36 @@ ${live.map(
 ${postForm(c.session.csrf, `${url(number)}/subscriptions/cancel`, html`<input type="hidden" name="channel" value="${s.channel}">${button(c.t('Прекратяване', 'Cancel'), 'warning')}`, { inline: true, label: `${c.t('Прекратяване', 'Cancel')} ${label(c, 'channel', s.channel)}` })}</p>`,
 )}
 <p><a class="button button--secondary" href="${url(number)}/subscribe">${c.t('Нов контакт за известия', 'New notice contact')}</a></p>
+${prefs}
 </section>`;
+}
+
+// The same two answers as on the portal's manage page (src/portal/web/lifecycle-pages.ts), on the
+// customer's active contacts; shown only while there is one.
+async function preferencesSection(c: StaffCtx, number: string): Promise<SafeHtml> {
+  const p = await preferencesOf(c.deps.db, number);
+  return html`<h3>${c.t('Напомняне преди падежа', 'Reminder before the due date')}</h3>
+<p>${c.t('Сега', 'Now')}: <strong>${p.preDueOptIn ? c.t('включено', 'on') : c.t('изключено', 'off')}</strong></p>
+${postForm(
+  c.session.csrf,
+  `${url(number)}/preferences`,
+  html`<input type="hidden" name="action" value="predue">${choices(c, {
+    name: 'predue',
+    legend: c.t('Желание на клиента', "The customer's wish"),
+    type: 'checkbox',
+    options: [{ value: 'yes', label: c.t('Клиентът иска напомняне няколко работни дни преди падежа на всяка сметка', 'The customer wants a reminder a few working days before each bill is due') }],
+    checked: p.preDueOptIn ? ['yes'] : [],
+  })}${button(c.t('Запазване', 'Save'), 'secondary')}`,
+  { label: c.t('Напомняне преди падежа', 'Reminder before the due date') },
+)}
+<h3>${c.t('Актуални ли са контактите?', 'Are the contacts up to date?')}</h3>
+<p>${c.t('Последно потвърдени от клиента', 'Last confirmed by the customer')}: ${p.confirmedAt ? fmtDateTime(p.confirmedAt) : c.t('не са потвърждавани', 'never')}</p>
+${postForm(
+  c.session.csrf,
+  `${url(number)}/preferences`,
+  html`<input type="hidden" name="action" value="confirm">${button(c.t('Клиентът потвърди, че контактите са негови и актуални', 'The customer confirmed the contacts are theirs and up to date'), 'secondary')}`,
+  { label: c.t('Потвърждение на контактите', 'Confirming the contacts') },
+)}`;
 }
 
 function refusalText(c: StaffCtx, r: CounterRefusal, channel: ContactChannel): FieldError {
@@ -128,6 +161,24 @@ export const counterRoutes: BackofficeRoute[] = [
     const channels: ContactChannel[] = channel === 'all' ? ['sms', 'email'] : isChannel(channel) ? [channel] : [];
     const ended = await cancelAtCounter(c.deps.db, settings(c), { customer: number, channels, staff: staffOf(c), now: c.deps.now() });
     await flash(c, ended.length ? c.t('Известията до този контакт са спрени. Изпратихме потвърждение.', 'Notices to this contact have stopped. A confirmation has been sent.') : c.t('Нямаше активен контакт за прекратяване.', 'There was no active contact to cancel.'));
+    return redirect(c, url(number));
+  }),
+
+  post(`${BASE}/customers/:number/preferences`, 'agent', async (c) => {
+    const number = param(c, 'number');
+    if ((await customerName(c, number)) === null) return notFound(c);
+    const action = field(c, 'action');
+    // Both apply to active contacts: without one there is nothing to set (and nothing is audited).
+    if ((action === 'predue' || action === 'confirm') && (await activeContacts(c.deps.db, number)).length === 0) {
+      await flash(c, c.t('Нищо не е запазено: клиентът няма активни контакти за известия.', 'Nothing was saved: the customer has no active notice contacts.'));
+    } else if (action === 'predue') {
+      const optIn = field(c, 'predue') === 'yes';
+      await setPreDueAtCounter(c.deps.db, { customer: number, optIn, staff: staffOf(c) });
+      await flash(c, optIn ? c.t('Напомнянето преди падежа е включено.', 'The reminder before the due date is on.') : c.t('Напомнянето преди падежа е изключено.', 'The reminder before the due date is off.'));
+    } else if (action === 'confirm') {
+      await confirmContactsAtCounter(c.deps.db, { customer: number, staff: staffOf(c), now: c.deps.now() });
+      await flash(c, c.t('Контактите са потвърдени.', 'The contacts are confirmed.'));
+    }
     return redirect(c, url(number));
   }),
 ];

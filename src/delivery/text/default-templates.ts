@@ -101,18 +101,11 @@ interface Draft {
   footer?: string;
 }
 
-// The utility signs with its name and customer-centre phone (site variables, from BRAND_*).
+// The utility signs with its name and customer-centre phone (site variables, from BRAND_*): every
+// type, the portal's own codes and confirmations too (src/portal/messages.ts passes them in).
 const SIGNATURE: Record<Lang, string> = {
   bg: 'С уважение,\n{{utility_name}}\nЦентър за обслужване на клиенти: {{utility_phone}}',
   en: 'Kind regards,\n{{utility_name}}\nCustomer centre: {{utility_phone}}',
-};
-
-// The portal renders its own messages (codes, confirmations) at decision time from these defaults
-// with their own variables only (src/portal/messages.ts), without the site variables: they keep
-// the unbranded signature and layout until the portal passes the site variables in.
-const PLAIN_SIGNATURE: Record<Lang, string> = {
-  bg: 'С уважение,\nЕкипът за обслужване на клиенти',
-  en: 'Kind regards,\nCustomer Service',
 };
 
 // The long forms (email, letter) say what the Energy Act (art. 38б, 38з) and Directive 2019/944
@@ -316,7 +309,7 @@ const DRAFTS: Record<MessageType, Record<Lang, Draft>> = {
   },
   verification_code: {
     bg: {
-      sms: 'Кодът Ви за потвърждение е {{code}}. Валиден е {{minutes}} мин. Не го съобщавайте на никого.',
+      sms: '{{utility_short}}: Кодът Ви за потвърждение е {{code}}. Валиден е {{minutes}} мин. Не го съобщавайте на никого.',
       subject: 'Вашият код за потвърждение',
       greeting: 'Здравейте,',
       body: [
@@ -326,7 +319,7 @@ const DRAFTS: Record<MessageType, Record<Lang, Draft>> = {
       ],
     },
     en: {
-      sms: 'Your verification code is {{code}}. It is valid for {{minutes}} min. Do not share it with anyone.',
+      sms: '{{utility_short}}: Your verification code is {{code}}. It is valid for {{minutes}} min. Do not share it with anyone.',
       subject: 'Your verification code',
       greeting: 'Hello,',
       body: [
@@ -338,7 +331,7 @@ const DRAFTS: Record<MessageType, Record<Lang, Draft>> = {
   },
   subscription_confirmed: {
     bg: {
-      sms: 'Абонаментът Ви е активиран ({{channel_bg}}: {{address_masked}}). Управление: {{manage_url}}',
+      sms: '{{utility_short}}: Абонаментът Ви е активиран ({{channel_bg}}: {{address_masked}}). Управление: {{manage_url}}',
       subject: 'Абонаментът Ви за известия е активиран',
       greeting: 'Здравейте,',
       body: [
@@ -349,7 +342,7 @@ const DRAFTS: Record<MessageType, Record<Lang, Draft>> = {
       action: MANAGE_ACTION.bg,
     },
     en: {
-      sms: 'Your notice subscription is active ({{channel_en}}: {{address_masked}}). Manage it at {{manage_url}}',
+      sms: '{{utility_short}}: Your notice subscription is active ({{channel_en}}: {{address_masked}}). Manage: {{manage_url}}',
       subject: 'Your notice subscription is active',
       greeting: 'Hello,',
       body: [
@@ -362,7 +355,7 @@ const DRAFTS: Record<MessageType, Record<Lang, Draft>> = {
   },
   subscription_changed: {
     bg: {
-      sms: 'Абонаментът Ви е променен ({{channel_bg}}: {{address_masked}}). Не сте Вие? Вижте {{manage_url}}',
+      sms: '{{utility_short}}: Абонаментът Ви е променен ({{channel_bg}}: {{address_masked}}). Не сте Вие? Вижте {{manage_url}}',
       subject: 'Абонаментът Ви за известия е променен',
       greeting: 'Здравейте,',
       body: [
@@ -373,7 +366,7 @@ const DRAFTS: Record<MessageType, Record<Lang, Draft>> = {
       action: MANAGE_ACTION.bg,
     },
     en: {
-      sms: 'Your subscription changed ({{channel_en}}: {{address_masked}}). Not you? Check {{manage_url}}',
+      sms: '{{utility_short}}: Your subscription changed ({{channel_en}}: {{address_masked}}). Not you? Check {{manage_url}}',
       subject: 'Your notice subscription has changed',
       greeting: 'Hello,',
       body: [
@@ -386,7 +379,7 @@ const DRAFTS: Record<MessageType, Record<Lang, Draft>> = {
   },
   subscription_cancelled: {
     bg: {
-      sms: 'Абонаментът Ви ({{channel_bg}}: {{address_masked}}) е прекратен. Нов абонамент: {{manage_url}}',
+      sms: '{{utility_short}}: Абонаментът Ви ({{channel_bg}}: {{address_masked}}) е прекратен. Нов абонамент: {{manage_url}}',
       subject: 'Абонаментът Ви за известия е прекратен',
       greeting: 'Здравейте,',
       body: [
@@ -397,7 +390,7 @@ const DRAFTS: Record<MessageType, Record<Lang, Draft>> = {
       action: { label: 'Абонирайте се отново', url: '{{manage_url}}' },
     },
     en: {
-      sms: 'Your subscription ({{channel_en}}: {{address_masked}}) is cancelled. Resubscribe at {{manage_url}}',
+      sms: '{{utility_short}}: Your subscription ({{channel_en}}: {{address_masked}}) is cancelled. Resubscribe at {{manage_url}}',
       subject: 'Your notice subscription has been cancelled',
       greeting: 'Hello,',
       body: [
@@ -411,7 +404,7 @@ const DRAFTS: Record<MessageType, Record<Lang, Draft>> = {
   // Goes to the previous contact, so that a hijacked subscription does not go unnoticed.
   contact_changed_notice: {
     bg: {
-      sms: 'Контактът Ви е сменен на {{address_masked}} ({{channel_bg}}). Не сте Вие? Вижте {{manage_url}}',
+      sms: '{{utility_short}}: Контактът Ви е сменен на {{address_masked}} ({{channel_bg}}). Не сте Вие? Вижте {{manage_url}}',
       subject: 'Променен контакт за известия',
       greeting: 'Здравейте,',
       body: [
@@ -422,7 +415,7 @@ const DRAFTS: Record<MessageType, Record<Lang, Draft>> = {
       action: { label: 'Проверете абонамента', url: '{{manage_url}}' },
     },
     en: {
-      sms: 'Your notice contact changed to {{address_masked}} ({{channel_en}}). Not you? Check {{manage_url}}',
+      sms: '{{utility_short}}: Your notice contact changed to {{address_masked}} ({{channel_en}}). Not you? Check {{manage_url}}',
       subject: 'Contact for notices changed',
       greeting: 'Hello,',
       body: [
@@ -536,10 +529,10 @@ const DRAFTS: Record<MessageType, Record<Lang, Draft>> = {
   },
 };
 
-function plainOf(lang: Lang, d: Draft, footer: string | undefined, branded: boolean): string {
+function plainOf(lang: Lang, d: Draft, footer: string | undefined): string {
   const parts = [d.greeting, ...d.body];
   if (d.action) parts.push(`${d.action.label}: ${d.action.url}`);
-  parts.push((branded ? SIGNATURE : PLAIN_SIGNATURE)[lang]);
+  parts.push(SIGNATURE[lang]);
   if (footer) parts.push(`--\n${footer}`);
   return parts.join('\n\n');
 }
@@ -554,29 +547,26 @@ function inline(text: string): string {
     .replace(/\{\{(\w+_url)\}\}/g, '<a href="{{$1}}" style="color:#1a56db;">{{$1}}</a>');
 }
 
-// Branded: the logo above a rule in the brand colour, the button in the brand colour with the text
+// The logo above a rule in the brand colour, the button in the brand colour with the text
 // colour derived for it (always 4.5:1 or more); links keep a blue that reads on white whatever the
 // brand colour. The logo is an image from PUBLIC_URL/brand/logo: mail programs that block images
 // show its alt text, the utility's name.
-function htmlOf(lang: Lang, d: Draft, branded: boolean): string {
+function htmlOf(lang: Lang, d: Draft): string {
   const lines = [
     '<!DOCTYPE html>',
     `<html lang="${lang}">`,
     `<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(d.subject)}</title></head>`,
     `<body style="margin:0;padding:0;background-color:#f3f4f6;">`,
     `<div style="max-width:600px;margin:0 auto;padding:24px;background-color:#ffffff;${FONT}font-size:16px;line-height:1.5;color:#1f2937;">`,
+    `<p style="margin:0 0 24px;padding-bottom:12px;border-bottom:4px solid {{brand_colour}};"><img src="{{logo_url}}" alt="{{utility_name}}" height="48" style="display:block;height:48px;width:auto;border:0;"></p>`,
   ];
-  if (branded) {
-    lines.push(`<p style="margin:0 0 24px;padding-bottom:12px;border-bottom:4px solid {{brand_colour}};"><img src="{{logo_url}}" alt="{{utility_name}}" height="48" style="display:block;height:48px;width:auto;border:0;"></p>`);
-  }
   lines.push(...[d.greeting, ...d.body].map((t) => `<p style="${P}">${inline(t)}</p>`));
   if (d.action) {
-    const colours = branded ? 'background-color:{{brand_colour}};color:{{brand_text_colour}};' : 'background-color:#1a56db;color:#ffffff;';
     lines.push(
-      `<p style="margin:24px 0;"><a href="${d.action.url}" style="display:inline-block;padding:12px 24px;${colours}text-decoration:none;border-radius:4px;font-weight:bold;">${escapeHtml(d.action.label)}</a></p>`,
+      `<p style="margin:24px 0;"><a href="${d.action.url}" style="display:inline-block;padding:12px 24px;background-color:{{brand_colour}};color:{{brand_text_colour}};text-decoration:none;border-radius:4px;font-weight:bold;">${escapeHtml(d.action.label)}</a></p>`,
     );
   }
-  lines.push(`<p style="${P}">${inline((branded ? SIGNATURE : PLAIN_SIGNATURE)[lang])}</p>`);
+  lines.push(`<p style="${P}">${inline(SIGNATURE[lang])}</p>`);
   if (d.footer) {
     lines.push(`<p style="margin:24px 0 0;padding-top:16px;border-top:1px solid #e5e7eb;font-size:13px;color:#6b7280;">${inline(d.footer)}</p>`);
   }
@@ -584,19 +574,13 @@ function htmlOf(lang: Lang, d: Draft, branded: boolean): string {
   return lines.join('\n');
 }
 
-function build(lang: Lang, d: Draft, branded: boolean): TemplateSet {
-  return { sms: d.sms, emailSubject: d.subject, emailText: plainOf(lang, d, d.footer, branded), emailHtml: htmlOf(lang, d, branded), letter: plainOf(lang, d, undefined, branded) };
+function build(lang: Lang, d: Draft): TemplateSet {
+  return { sms: d.sms, emailSubject: d.subject, emailText: plainOf(lang, d, d.footer), emailHtml: htmlOf(lang, d), letter: plainOf(lang, d, undefined) };
 }
 
 function buildType(drafts: Record<Lang, Draft>): Record<Lang, TemplateSet> {
-  const branded = !PORTAL_RENDERED.has(drafts);
-  return { bg: build('bg', drafts.bg, branded), en: build('en', drafts.en, branded) };
+  return { bg: build('bg', drafts.bg), en: build('en', drafts.en) };
 }
-
-// The types the portal renders itself (see PLAIN_SIGNATURE).
-const PORTAL_RENDERED = new Set<Record<Lang, Draft>>(
-  (['verification_code', 'subscription_confirmed', 'subscription_changed', 'subscription_cancelled', 'contact_changed_notice'] as const).map((t) => DRAFTS[t]),
-);
 
 export const defaultTemplates: Record<MessageType, Record<Lang, TemplateSet>> = {
   overdue_reminder: buildType(DRAFTS.overdue_reminder),
