@@ -216,9 +216,9 @@ describeEachBackend('back office in a real browser', (get) => {
       await page.goto(`${base}/backoffice/dashboard`);
       await page.waitForFunction(() => window.Chart !== undefined);
       await audit(page, 'dashboard');
-      // Colours of the series (sms, email, centre, due): a chart of axes alone has none of them.
+      // Colours of the series (sms, email, centre, due, letter, viber): a chart of axes alone has none of them.
       const drawn = await page.evaluate(() => {
-        const series = [[29, 112, 184], [0, 112, 60], [212, 53, 28], [244, 119, 56], [76, 44, 146]];
+        const series = [[29, 112, 184], [0, 112, 60], [212, 53, 28], [244, 119, 56], [76, 44, 146], [115, 96, 242]];
         return [...document.querySelectorAll('canvas')].map((canvas) => {
           const data = canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data ?? new Uint8ClampedArray();
           let painted = 0;
@@ -232,7 +232,7 @@ describeEachBackend('back office in a real browser', (get) => {
           return { id: canvas.id, width: canvas.width, painted, coloured };
         });
       });
-      assert.deepEqual(drawn.map((d) => d.id), ['chart-messages', 'chart-delivery', 'chart-sms', 'chart-subscriptions', 'chart-effectiveness', 'chart-queue']);
+      assert.deepEqual(drawn.map((d) => d.id), ['chart-messages', 'chart-delivery', 'chart-sms', 'chart-viber', 'chart-subscriptions', 'chart-effectiveness', 'chart-queue']);
       for (const d of drawn) {
         assert.ok(d.width > 100, `${d.id} has a size`);
         assert.ok(d.coloured > 200, `${d.id} shows data: ${JSON.stringify(d)}`);

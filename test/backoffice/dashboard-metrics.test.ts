@@ -44,8 +44,10 @@ describeEachBackend('dashboard and /metrics', (get) => {
     const data = JSON.parse(json) as { months: string[]; messages: Record<string, number[]>; sms: { segments: number[]; cost: number[] }; subscriptions: Record<string, number[]>; effectiveness: Record<string, unknown>; queue: Record<string, number[]> };
     assert.equal(data.months.length, 24);
     const sum = (a: number[] | undefined) => (a ?? []).reduce((n, x) => n + x, 0);
-    assert.equal(sum(data.messages.sms) + sum(data.messages.email) + sum(data.messages.letter), 400 + 12 + 1);
-    assert.equal(sum(data.sms.segments), 2 * 200 + 2, 'parts of every SMS handed to a provider');
+    // The seed's 17 failed Viber messages each fell back to a two-part SMS.
+    assert.equal(sum(data.messages.sms) + sum(data.messages.email) + sum(data.messages.letter), 400 + 12 + 1 + 17);
+    assert.equal(sum(data.messages.viber), 120);
+    assert.equal(sum(data.sms.segments), 2 * 200 + 2 + 2 * 17, 'parts of every SMS handed to a provider');
     assert.equal(data.subscriptions.online?.at(-1), 27);
     assert.equal(data.subscriptions.centre?.at(-1), 13);
     assert.deepEqual(data.effectiveness.stages, ['reminder']);

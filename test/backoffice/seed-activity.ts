@@ -1,6 +1,7 @@
 // Some months of activity for the dashboard, /metrics and the browser: customers, subscriptions by
-// source, messages by channel and outcome with parts and cost, attempts with provider latency, a
-// daily run whose notice was paid before the disconnection date, a queue, and contacts to fix.
+// source, messages by channel and outcome with parts and cost, Viber with its SMS fallbacks, attempts
+// with provider latency, a daily run whose notice was paid before the disconnection date, a queue,
+// and contacts to fix.
 import { sql } from 'kysely';
 import type { Database } from '../../src/db/open.js';
 
@@ -28,6 +29,21 @@ export async function seedActivity(database: Database, now = new Date()): Promis
            ${now}::timestamptz - ((g % 180) || ' days')::interval, CASE WHEN g % 10 <> 0 THEN ${now}::timestamptz - ((g % 180) || ' days')::interval END,
            ${now}::timestamptz - ((g % 180) || ' days')::interval
       FROM generate_series(1, 400) g`.execute(db);
+  // Viber over the same months: most delivered in Viber, some by the provider's own SMS, every
+  // seventh failed and handed to our SMS (a child SMS of two parts, as every seeded SMS notice).
+  await sql`INSERT INTO outbox_messages (business_key, kind, customer_number, channel, recipient, body, status, cost_minor, provider, reached_via,
+                                         not_before, created_at, updated_at, sent_at, delivered_at, final_at)
+    SELECT 'seed-viber:' || g, 'overdue_reminder', (3000000500 + 1 + g % 40)::text, 'viber', '+359888000000', 'Текст',
+           CASE WHEN g % 7 = 0 THEN 'failed' ELSE 'delivered' END, 4, 'mobica', CASE WHEN g % 7 = 0 THEN NULL WHEN g % 5 = 0 THEN 'sms' ELSE 'viber' END,
+           ${now}::timestamptz - ((g * 3 % 180) || ' days')::interval, ${now}::timestamptz - ((g * 3 % 180) || ' days')::interval, ${now}::timestamptz,
+           ${now}::timestamptz - ((g * 3 % 180) || ' days')::interval, CASE WHEN g % 7 <> 0 THEN ${now}::timestamptz - ((g * 3 % 180) || ' days')::interval END,
+           ${now}::timestamptz - ((g * 3 % 180) || ' days')::interval
+      FROM generate_series(1, 120) g`.execute(db);
+  await sql`INSERT INTO outbox_messages (business_key, kind, customer_number, channel, recipient, body, status, segments, encoding, cost_minor, provider, parent_id,
+                                         not_before, created_at, updated_at, sent_at, delivered_at, final_at)
+    SELECT 'seed-fallback:' || v.id, v.kind, v.customer_number, 'sms', v.recipient, 'Текст', 'delivered', 2, 'ucs2', 10, 'sandbox', v.id,
+           v.created_at, v.created_at, v.created_at, v.created_at, v.created_at, v.created_at
+      FROM outbox_messages v WHERE v.business_key LIKE 'seed-viber:%' AND v.status = 'failed'`.execute(db);
   // Attempts with their latency, finished in the last minutes.
   await sql`INSERT INTO message_attempts (message_id, attempt, worker, provider, started_at, finished_at, outcome)
     SELECT m.id, 1, 'w1', CASE WHEN m.id % 2 = 0 THEN 'smpp' ELSE 'smtp' END, ${now}::timestamptz - interval '5 minutes',
