@@ -98,6 +98,16 @@ async function refusedAll(lane: Channel, n: number, recipient = '+359888123456')
   return kinds;
 }
 
+/** Two lanes (a gateway and its backup, both Mobica) in front of one local HTTP server. */
+async function gatewayLanes(t: { after(fn: () => Promise<void>): void }, handle: (req: IncomingMessage, res: ServerResponse) => void): Promise<[Channel, Channel]> {
+  const server = createServer(handle);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise<void>((r) => server.close(() => r())));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const gateway = (name: string) => ({ name, type: 'http', url, preset: 'mobica', user: 'energo', password: 'pa55', from: 'EnergoPro' });
+  return lanes([gateway('mobica'), gateway('backup')]) as [Channel, Channel];
+}
+
 describe('failover counts the provider’s failures, not the customers’', () => {
   test('SMPP: many invalid destinations keep the primary; system errors take it out', async (t) => {
     const primary = await startSmsc();
@@ -131,7 +141,7 @@ describe('failover counts the provider’s failures, not the customers’', () =
   test('HTTP: a gateway’s permanent code per message keeps it; its temporary errors take it out', async (t) => {
     let mode: 'bad-number' | 'account' = 'bad-number';
     let requests = 0;
-    const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const [first, second] = await gatewayLanes(t, (req, res) => {
       let raw = '';
       req.on('data', (c: Buffer) => (raw += c.toString()));
       req.on('end', () => {
@@ -142,11 +152,6 @@ describe('failover counts the provider’s failures, not the customers’', () =
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ code: '1004', messages }));
       });
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    t.after(() => new Promise<void>((r) => server.close(() => r())));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const gateway = (name: string) => ({ name, type: 'http', url, preset: 'mobica', user: 'energo', password: 'pa55', from: 'EnergoPro' });
-    const [first, second] = lanes([gateway('mobica'), gateway('backup')]) as [Channel, Channel];
 
     assert.deepEqual(await refusedAll(first, 12), Array(12).fill('permanent'));
     assert.equal(requests, 12);
@@ -160,12 +165,7 @@ describe('failover counts the provider’s failures, not the customers’', () =
   });
 
   test('HTTP: server errors alone take a gateway out too', async (t) => {
-    const server = createServer((_req, res) => res.writeHead(503).end('unavailable'));
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    t.after(() => new Promise<void>((r) => server.close(() => r())));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const gateway = (name: string) => ({ name, type: 'http', url, preset: 'mobica', user: 'energo', password: 'pa55', from: 'EnergoPro' });
-    const [first, second] = lanes([gateway('mobica'), gateway('backup')]) as [Channel, Channel];
+    const [first, second] = await gatewayLanes(t, (_req, res) => res.writeHead(503).end('unavailable'));
     assert.deepEqual(await refusedAll(first, 4), Array(4).fill('transient'));
     assert.equal(first.available?.(), false);
     assert.equal(second.available?.(), true);
