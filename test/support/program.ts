@@ -10,6 +10,7 @@ import { decodeGsm7 } from '../../src/delivery/text/gsm7.js';
 import { decodeUcs2 } from '../../src/delivery/text/segments.js';
 import type { SubmittedSm } from './smsc.js';
 import { testApiKey } from './app.js';
+import { programArgs } from './program-command.js';
 
 export interface CliResult {
   code: number | null;
@@ -20,7 +21,7 @@ export interface CliResult {
 /** Runs `izvestie ...args` to the end with the given environment on top of ours. */
 export function cli(args: string[], env: Record<string, string>, timeoutMs = 120_000): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env: { ...process.env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...programArgs(), ...args], { env: { ...process.env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

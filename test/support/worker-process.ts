@@ -1,6 +1,7 @@
 // `izvestie worker` as a child process, the way production runs it, so a test can kill it with
 // SIGKILL in the middle of a batch and start another one on the same database.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { programArgs } from './program-command.js';
 
 export interface WorkerProcess {
   readonly pid: number;
@@ -11,14 +12,14 @@ export interface WorkerProcess {
   kill(signal: NodeJS.Signals): void;
 }
 
-/** Starts `node --import tsx src/cli/main.ts worker` with the given environment on top of ours. */
+/** Starts `izvestie worker` (see program-command.ts) with the given environment on top of ours. */
 export function startWorkerProcess(env: Record<string, string>): WorkerProcess {
   return startCliProcess(['worker'], env);
 }
 
-/** Starts `node --import tsx src/cli/main.ts <args>` (`start`, say) the same way. */
+/** Starts `izvestie <args>` (`start`, say) the same way. */
 export function startCliProcess(args: readonly string[], env: Record<string, string>): WorkerProcess {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+  const child: ChildProcess = spawn(process.execPath, [...programArgs(), ...args], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
