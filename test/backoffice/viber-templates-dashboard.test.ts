@@ -4,59 +4,27 @@
 // sent, delivered by Viber, fallen back to SMS, and the cost at VIBER_PRICE_PER_MESSAGE.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { sql, type Kysely } from 'kysely';
-import { assemble } from '../../src/app/root.js';
-import { startWorker } from '../../src/app/processes.js';
 import { monthList } from '../../src/backoffice/reports.js';
 import type { DB } from '../../src/db/schema.js';
-import { defaultPolicy, type DunningPolicy } from '../../src/dunning/policy.js';
-import { savePolicy } from '../../src/dunning/policy-store.js';
 import { runDunning } from '../../src/dunning/run.js';
-import { buildServer } from '../../src/http/server.js';
-import { silentLogger } from '../../src/log.js';
-import { backends, openTestPostgres } from '../support/db.js';
-import { e2eConfig, until } from '../support/delivery-e2e.js';
+import { backends } from '../support/db.js';
+import { until } from '../support/delivery-e2e.js';
 import { startInfobip } from '../support/gateways/infobip.js';
 import { startMobica } from '../support/gateways/mobica.js';
 import { addCustomer, addInvoice, phoneOf } from '../dunning/fixtures.js';
 import { seedStaff, signIn } from './support.js';
+import { VIBER_CALLBACK_SECRET, viberProgram } from '../delivery/viber/program.js';
 
 const postgres = backends.find((b) => b.name === 'postgres');
-const SECRET = 'callback-secret-0123456789';
+const SECRET = VIBER_CALLBACK_SECRET;
 const KIND = 'overdue_reminder';
 const PAGE = `/backoffice/templates/${KIND}`;
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-function viberPolicy(): DunningPolicy {
-  const p = structuredClone(defaultPolicy) as DunningPolicy;
-  for (const s of p.stages) s.channels = s.channels.includes('letter') ? ['viber', 'sms', 'letter'] : ['viber', 'sms'];
-  return p;
-}
 
 /** The web process and the worker, assembled by the root from one environment, with a supervisor signed in. */
 async function izvestie(t: { after(fn: () => Promise<void>): void }, env: Record<string, string>) {
-  const database = await openTestPostgres();
-  const port = await freePort();
-  const root = await assemble(e2eConfig({ PUBLIC_URL: `http://127.0.0.1:${port}`, HTTP_SMS_RATE: '1000', ...env }), silentLogger, database);
-  const app = await buildServer(root);
-  await app.listen({ host: '127.0.0.1', port });
-  const running = await startWorker(root);
-  t.after(async () => {
-    await running.stop();
-    await app.close();
-    await database.close();
-  });
-  const db = database.db;
-  await savePolicy(db, viberPolicy(), 'test');
+  const { database, db, root, app } = await viberProgram(t, env);
   await seedStaff(database);
   const supervisor = await signIn(app, 'supervisor1');
   const daily = (date: string) => runDunning(db, { date, trigger: 'cli', actor: 'test', render: root.render, smsPricePerSegmentMinor: 5, viberPricePerMessageMinor: 4 });

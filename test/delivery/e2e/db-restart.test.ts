@@ -1,12 +1,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import { migrate } from '../../../src/db/migrate.js';
 import { openDatabase, type Database } from '../../../src/db/open.js';
 import { enqueueMany, type NewMessage } from '../../../src/delivery/outbox/enqueue.js';
 import { silentLogger } from '../../../src/log.js';
+import { freePort } from '../../support/free-port.js';
 import { privatePostgresProblem, startPrivatePostgres, type PrivatePostgres } from '../../support/private-postgres.js';
 import { startSmsc, type Smsc } from '../../support/smsc.js';
 import { startCliProcess, startWorkerProcess, type WorkerProcess } from '../../support/worker-process.js';
@@ -170,11 +170,3 @@ describe('izvestie worker and start through a PostgreSQL restart', { skip: probl
   });
 });
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const address = s.address();
-  await new Promise((resolve) => s.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no TCP port');
-  return address.port;
-}

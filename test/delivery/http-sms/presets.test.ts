@@ -1,7 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { sql, type Kysely } from 'kysely';
 import { assemble } from '../../../src/app/root.js';
 import { startWorker } from '../../../src/app/processes.js';
@@ -11,6 +9,7 @@ import { enqueue, enqueueMany } from '../../../src/delivery/outbox/enqueue.js';
 import { buildServer } from '../../../src/http/server.js';
 import { silentLogger } from '../../../src/log.js';
 import { openTestPostgres } from '../../support/db.js';
+import { freePort } from '../../support/free-port.js';
 import { TEXT_KIND, e2eConfig, quickRetries, seedOverdue, until } from '../../support/delivery-e2e.js';
 import { startInfobip } from '../../support/gateways/infobip.js';
 import { startMobica } from '../../support/gateways/mobica.js';
@@ -26,13 +25,6 @@ const phone = (i: number) => `+359887${String(i).padStart(6, '0')}`;
 const notices = (prefix: string, n: number) =>
   Array.from({ length: n }, (_, i) => ({ businessKey: `${prefix}:${i}`, kind: TEXT_KIND, channel: 'sms' as const, recipient: phone(i), body: `Известие ${i}: неплатена сметка` }));
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 async function counts(db: Kysely<DB>): Promise<Record<string, number>> {
   const r = await sql<{ status: string; n: number }>`SELECT status, count(*)::int AS n FROM outbox_messages WHERE channel = 'sms' GROUP BY status`.execute(db);

@@ -1,20 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { sql, type Kysely } from 'kysely';
-import { assemble } from '../../../src/app/root.js';
-import { startWorker } from '../../../src/app/processes.js';
 import { loadConfig } from '../../../src/config.js';
 import type { DB } from '../../../src/db/schema.js';
 import { effectivenessReport } from '../../../src/dunning/effectiveness.js';
-import { defaultPolicy, type DunningPolicy } from '../../../src/dunning/policy.js';
-import { savePolicy } from '../../../src/dunning/policy-store.js';
+import { defaultPolicy } from '../../../src/dunning/policy.js';
 import { runDunning } from '../../../src/dunning/run.js';
-import { buildServer } from '../../../src/http/server.js';
-import { silentLogger } from '../../../src/log.js';
-import { openTestPostgres } from '../../support/db.js';
-import { e2eConfig, until } from '../../support/delivery-e2e.js';
+import { until } from '../../support/delivery-e2e.js';
+import { VIBER_CALLBACK_SECRET, viberProgram } from './program.js';
 import { startInfobip } from '../../support/gateways/infobip.js';
 import { startMobica } from '../../support/gateways/mobica.js';
 import { addCustomer, addInvoice, phoneOf } from '../../dunning/fixtures.js';
@@ -23,40 +16,14 @@ import { addCustomer, addInvoice, phoneOf } from '../../dunning/fixtures.js';
 // notices; the worker the root builds sends them to the gateway's Viber endpoint; a number without
 // Viber, or no report in time, gets the SMS, exactly once; the gateway's own SMS fallback is recorded.
 
-const SECRET = 'callback-secret-0123456789';
+const SECRET = VIBER_CALLBACK_SECRET;
 const RUN_DATE = '2026-11-24';
 const DUE = '2026-11-20';
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-function viberPolicy(): DunningPolicy {
-  const p = structuredClone(defaultPolicy) as DunningPolicy;
-  for (const s of p.stages) s.channels = s.channels.includes('letter') ? ['viber', 'sms', 'letter'] : ['viber', 'sms'];
-  return p;
-}
 
 /** The web process (reports) and `izvestie worker` (sending and its chores), assembled by the root from one environment. */
 async function izvestie(t: { after(fn: () => Promise<void>): void }, env: Record<string, string>) {
-  const database = await openTestPostgres();
-  const port = await freePort();
-  const config = e2eConfig({ PUBLIC_URL: `http://127.0.0.1:${port}`, HTTP_SMS_RATE: '1000', ...env });
-  const root = await assemble(config, silentLogger, database);
-  const app = await buildServer(root);
-  await app.listen({ host: '127.0.0.1', port });
-  const running = await startWorker(root);
-  t.after(async () => {
-    await running.stop();
-    await app.close();
-    await database.close();
-  });
-  const db = database.db;
-  await savePolicy(db, viberPolicy(), 'test');
+  const { db, root } = await viberProgram(t, env);
   const daily = () => runDunning(db, { date: RUN_DATE, trigger: 'cli', actor: 'test', render: root.render, smsPricePerSegmentMinor: 5, viberPricePerMessageMinor: 3 });
   return { db, daily };
 }
