@@ -26,10 +26,11 @@ import { startSmsc, type Smsc } from '../../support/smsc.js';
 const TEXT_KIND = 'e2e_text';
 const BATCH = 40;
 
-async function until(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
+/** Waits for `check`; on a timeout the error says what was awaited and, from `state`, where things stood. */
+async function until(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string, state?: () => Promise<string>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${state ? `: ${await state()}` : ''}`);
     await sleep(25);
   }
 }
@@ -99,6 +100,15 @@ describe('several SMS providers: failover between two SMSCs', { skip: postgres?.
       SELECT provider, count(*)::int AS n FROM outbox_messages WHERE business_key LIKE ${`${prefix}:%`} AND status = 'sent' GROUP BY 1 ORDER BY 1`.execute(database.db);
     return Object.fromEntries(r.rows.map((x) => [x.provider, x.n]));
   };
+  /** The batch's messages by status, lease and last error, its attempts, and the providers' health. */
+  const stateOf = async (prefix: string) => {
+    const m = await sql<{ status: string; leased: boolean; last_error: string | null; n: number }>`
+      SELECT status, leased_by IS NOT NULL AS leased, last_error, count(*)::int AS n FROM outbox_messages
+       WHERE business_key LIKE ${`${prefix}:%`} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`.execute(database.db);
+    const h = await sql<{ provider: string; healthy: boolean; reason: string | null }>`
+      SELECT DISTINCT ON (provider) provider, healthy, reason FROM sms_provider_health ORDER BY provider, updated_at DESC`.execute(database.db);
+    return JSON.stringify({ messages: m.rows, attempts: await attemptsBy(prefix), health: h.rows });
+  };
   /** Every number accepted exactly once, on one SMSC or the other. */
   const onceEach = (wire: readonly string[]) => {
     const both = [...acceptedOn(primary, wire), ...acceptedOn(backup, wire)];
@@ -153,7 +163,7 @@ describe('several SMS providers: failover between two SMSCs', { skip: postgres?.
     })();
     try {
       const { prefix, wire } = await send(BATCH);
-      await until(async () => (await sentCount(prefix)) === BATCH, 30_000, 'the batch sent');
+      await until(async () => (await sentCount(prefix)) === BATCH, 30_000, 'the batch sent', () => stateOf(prefix));
       watching = false;
       await watch;
       onceEach(wire);
