@@ -194,7 +194,7 @@ describe('several SMS providers: failover between two SMSCs', { skip: postgres?.
       await until(() => primary.received.filter((sm) => mine.has(sm.destination_addr)).length >= 5, 10_000, 'sends under way on the primary');
       await primary.pause();
       primary.dropConnections();
-      await until(async () => (await sentCount(prefix)) === BATCH, 30_000, 'the batch sent');
+      await until(async () => (await sentCount(prefix)) === BATCH, 90_000, 'the batch sent', () => stateOf(prefix));
       const onPrimary = new Set(primary.received.filter((sm) => mine.has(sm.destination_addr)).map((sm) => sm.destination_addr));
       const onBackup = acceptedOn(backup, wire);
       assert.equal(new Set(onBackup).size, onBackup.length, 'the backup got each at most once');
