@@ -32,7 +32,7 @@ describeEachBackend('portal messages in the utility’s brand', (get) => {
   let app: FastifyInstance;
   let customers: SeededCustomer[];
   before(async () => {
-    customers = await seedCustomers(get(), 5_400_200_001, 3);
+    customers = await seedCustomers(get(), 5_400_200_001, 4);
     ({ app } = await portalApp(get(), { env: BRAND }));
   });
   after(async () => {
@@ -88,6 +88,21 @@ describeEachBackend('portal messages in the utility’s brand', (get) => {
     assert.equal((await api.resend('email')).status, 202);
     const [old] = await messagesTo(get(), 'brand.resend@example.bg');
     assert.ok(!`${old!.body}${old!.html}`.includes(first));
+    assertBranded(old!, 'bg');
+  });
+
+  test('a code message without the blanked texts in its payload (enqueued by an older version) has its digits blanked all the same', async () => {
+    const api = apiClient(app, '192.0.2.64');
+    await api.identify(customers[3]!);
+    await api.register({ email: 'brand.legacy@example.bg' });
+    const first = await lastCode(get(), 'brand.legacy@example.bg');
+    const [sent] = await messagesTo(get(), 'brand.legacy@example.bg');
+    await get().db.updateTable('outbox_messages').set({ payload: JSON.stringify({ code_id: sent!.payload.code_id }) }).where('id', '=', sent!.id).execute();
+    assert.equal((await api.resend('email')).status, 202);
+    const [old] = await messagesTo(get(), 'brand.legacy@example.bg');
+    assert.ok(!`${old!.body}${old!.html}`.includes(first), 'the replaced code is blanked');
+    assert.match(old!.body ?? '', /Кодът Ви за потвърждение е: ••••••/);
+    assert.match(old!.html ?? '', /Кодът Ви за потвърждение е: ••••••/);
     assertBranded(old!, 'bg');
   });
 });

@@ -31,11 +31,14 @@ export async function e2eWorker(database: Database, env: Record<string, string>,
 /** Retries within a second or two instead of after 15-30 s. */
 export const quickRetries: Partial<DeliveryConfig> = { retryBaseDelayMs: 200, retryMaxDelayMs: 1000, pollIntervalMs: 50 };
 
-/** Polls an async check until it holds; throws after timeoutMs (generous: the machine is shared). */
-export async function until(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
+/**
+ * Polls an async check until it holds; throws after timeoutMs (generous: the machine is shared),
+ * saying what was awaited and, from `state`, where things stood.
+ */
+export async function until(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string, state?: () => Promise<string>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${state ? `: ${await state()}` : ''}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }

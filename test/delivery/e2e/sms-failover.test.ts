@@ -20,20 +20,12 @@ import { buildServer } from '../../../src/http/server.js';
 import { silentLogger } from '../../../src/log.js';
 import { seedStaff, signIn } from '../../backoffice/support.js';
 import { backends, openTestPostgres } from '../../support/db.js';
+import { until } from '../../support/delivery-e2e.js';
 import { startHttpGateway, type HttpGateway } from '../../support/http-gateway.js';
 import { startSmsc, type Smsc } from '../../support/smsc.js';
 
 const TEXT_KIND = 'e2e_text';
 const BATCH = 40;
-
-/** Waits for `check`; on a timeout the error says what was awaited and, from `state`, where things stood. */
-async function until(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string, state?: () => Promise<string>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${state ? `: ${await state()}` : ''}`);
-    await sleep(25);
-  }
-}
 
 const postgres = backends.find((b) => b.name === 'postgres');
 
