@@ -79,6 +79,8 @@ export class Worker {
   private readonly log: Logger;
   private readonly failure: FailureContext;
   private readonly heldIds = new Set<number>();
+  /** Claimed again while this worker still held them (see take): each goes once its first copy is done. */
+  private readonly reclaimed = new Map<number, () => void>();
   private readonly tasks = new Set<Promise<void>>();
   private running: Promise<void> | null = null;
   private stopping = false;
@@ -154,7 +156,7 @@ export class Worker {
     this.wakeup.signal();
     await this.running?.catch(() => undefined);
     this.running = null;
-    await Promise.allSettled([...this.tasks]);
+    await this.settleTasks();
     if (this.channelsStarted) {
       this.channelsStarted = false;
       await Promise.all(this.lanes.map((l) => l.channel.stop?.()));
@@ -203,8 +205,13 @@ export class Worker {
         await this.wakeup.sleep(this.o.config.pollIntervalMs);
       }
     } finally {
-      await Promise.allSettled([...this.tasks]);
+      await this.settleTasks();
     }
+  }
+
+  /** Waits for every task, also those a finishing task started (a re-claimed message's turn). */
+  private async settleTasks(): Promise<void> {
+    while (this.tasks.size > 0) await Promise.allSettled([...this.tasks]);
   }
 
   /**
@@ -241,8 +248,7 @@ export class Worker {
     }
     const recipients = lane.channel.recipients?.() ?? null;
     const rows = await claimBatch(this.o.db, { channel: type, limit: room, workerId: this.id, now, leaseSeconds: this.o.config.leaseSeconds, urgentOnly: !open, recipients });
-    // A message re-claimed after its lease ran out while this worker still held it: the first copy sends it.
-    for (const row of rows) if (!this.heldIds.has(row.id)) this.spawn(lane, row);
+    for (const row of rows) this.take(lane, row);
     lane.dryUntil = rows.length === 0 ? performance.now() + this.o.config.pollIntervalMs * 0.9 : 0;
     return rows.length === room;
   }
@@ -257,8 +263,20 @@ export class Worker {
     const room = lane.maxHeld - lane.held;
     const waitingSince = new Date(now.getTime() - this.o.config.maxRetryAgeMs);
     const rows = await claimBatch(this.o.db, { channel: lane.channel.channel, limit: room, workerId: this.id, now, leaseSeconds: this.o.config.leaseSeconds, urgentOnly: false, waitingSince });
-    for (const row of rows) if (!this.heldIds.has(row.id)) this.spawn(lane, row, (r) => this.giveUp(lane, r));
+    for (const row of rows) this.take(lane, row, (r) => this.giveUp(lane, r));
     if (rows.length === room) lane.sweptAt = -Infinity;
+  }
+
+  /**
+   * Works on a claimed message. One this worker still holds was claimed again before its first copy
+   * let go of it: that copy has just put it back in the queue (a retry, due at once when its
+   * provider went down) and is finishing, or the lease ran out while it was still at work. Dropping
+   * the claim would leave the message leased to nobody until the lease ran out again; it goes once
+   * the first copy is done instead, and the attempt's lease check stops it if that copy sent it.
+   */
+  private take(lane: Lane, row: OutboxRow, work?: (row: OutboxRow) => Promise<void>): void {
+    if (this.heldIds.has(row.id)) this.reclaimed.set(row.id, () => this.spawn(lane, row, work));
+    else this.spawn(lane, row, work);
   }
 
   private spawn(lane: Lane, row: OutboxRow, work: (row: OutboxRow) => Promise<void> = (r) => this.process(lane, r)): void {
@@ -275,6 +293,9 @@ export class Worker {
         lane.held--;
         this.heldIds.delete(row.id);
         this.tasks.delete(task);
+        const next = this.reclaimed.get(row.id);
+        this.reclaimed.delete(row.id);
+        next?.();
         this.wakeup.signal();
       });
     this.tasks.add(task);
