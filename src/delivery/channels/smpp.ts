@@ -3,7 +3,7 @@ import type { DB } from '../../db/schema.js';
 import type { Logger } from '../../log.js';
 import type { FailureContext } from '../outbox/fallback.js';
 import { tokenBucket } from '../outbox/pacing.js';
-import { receiptRecorder } from '../outbox/receipts.js';
+import { receiptRecorder, type ReceiptInput, type ReceiptResult } from '../outbox/receipts.js';
 import { partialParts, partsDigest } from '../smpp/partial.js';
 import { sharedTokenBucket } from '../smpp/shared-rate.js';
 import { parseSmppUrl } from '../smpp/url.js';
@@ -39,7 +39,7 @@ export interface SmppChannelOptions extends Omit<SmppSessionOptions, 'onReceipt'
  * to the SMSC once its group has committed.
  */
 export function smppChannel(o: SmppChannelOptions): Channel {
-  const record = receiptRecorder(o.db, o.failure);
+  let record: (r: ReceiptInput) => Promise<ReceiptResult> = receiptRecorder(o.db, o.failure);
   const { host, port, systemId } = parseSmppUrl(o.url);
   const pace =
     o.ratePerSecond === undefined
@@ -59,6 +59,9 @@ export function smppChannel(o: SmppChannelOptions): Channel {
     name: o.name,
     channel: 'sms',
     available: () => session.bound,
+    receiptsInto(recorder) {
+      record = recorder;
+    },
     async start() {
       session.start();
       await session.ready(o.readyTimeoutMs).catch((err: unknown) => o.logger.warn({ err }, 'SMSC not reachable yet; the session keeps trying'));

@@ -1,4 +1,5 @@
 import type { OutboxMessage } from '../outbox/message.js';
+import type { ReceiptInput, ReceiptResult } from '../outbox/receipts.js';
 import type { ChannelType } from '../outbox/tables.js';
 
 export type { OutboxMessage } from '../outbox/message.js';
@@ -36,6 +37,12 @@ export interface Channel {
    * channel share its queue (SMS failover and prefix routing). Absent or {}: every recipient.
    */
   recipients?(): { include?: string[]; exclude?: string[] } | null;
+  /**
+   * Hands the receipts that come over the provider's own connection (an SMPP bind) to `record`
+   * from now on, instead of storing them itself: the worker's journal of this provider, which
+   * writes them with the records of its sends. `record` resolves once the receipt is committed.
+   */
+  receiptsInto?(record: (r: ReceiptInput) => Promise<ReceiptResult>): void;
   start?(): Promise<void>;
   stop?(): Promise<void>;
 }

@@ -3,7 +3,7 @@ import type { DB } from '../../db/schema.js';
 import type { SendResult } from '../channels/types.js';
 import { handOver, type FailureContext } from './fallback.js';
 import type { OutboxMessage } from './message.js';
-import { providerIdLocks } from './receipts.js';
+import { indexLookupsOnly, providerIdLocks, receiptLocks, storeReceipts, type ReceiptInput, type ReceiptResult } from './receipts.js';
 import { settleReceipts } from './settle.js';
 import type { AttemptOutcome, MessageStatus } from './tables.js';
 
@@ -26,16 +26,9 @@ export interface AttemptStart extends LeaseRef {
  * do not send.
  */
 export async function startAttempts(db: Kysely<DB>, o: { provider: string; leaseSeconds: number }, items: readonly AttemptStart[]): Promise<Array<number | null>> {
+  if (items.length === 0) return [];
   const r = await sql<{ id: number; message_id: number }>`
-    WITH ${attemptStartCtes(o, items)}
-    SELECT id, message_id FROM started`.execute(db);
-  const attemptOf = new Map(r.rows.map((a) => [Number(a.message_id), Number(a.id)]));
-  return items.map((i) => attemptOf.get(i.messageId) ?? null);
-}
-
-/** The CTEs b, leased and started that record attempt starts (after a WITH, or a CTE and a comma). */
-function attemptStartCtes(o: { provider: string; leaseSeconds: number }, items: readonly AttemptStart[]) {
-  return sql`b AS (
+    WITH b AS (
       SELECT * FROM unnest(${items.map((i) => i.messageId)}::bigint[], ${items.map((i) => i.workerId)}::text[], ${items.map((i) => i.now.toISOString())}::timestamptz[],
         ${items.map((i) => new Date(i.now.getTime() + o.leaseSeconds * 1000).toISOString())}::timestamptz[],
         ${items.map((i) => i.msg.subject)}::text[], ${items.map((i) => i.msg.html)}::text[], ${items.map((i) => i.msg.body)}::text[],
@@ -55,7 +48,10 @@ function attemptStartCtes(o: { provider: string; leaseSeconds: number }, items: 
       INSERT INTO message_attempts (message_id, attempt, worker, provider, started_at)
       SELECT id, attempts, worker, ${o.provider}, now FROM leased
       RETURNING id, message_id
-    )`;
+    )
+    SELECT id, message_id FROM started`.execute(db);
+  const attemptOf = new Map(r.rows.map((a) => [Number(a.message_id), Number(a.id)]));
+  return items.map((i) => attemptOf.get(i.messageId) ?? null);
 }
 
 async function finishAttempt(db: Kysely<DB>, attemptId: number, outcome: AttemptOutcome, now: Date, answer: string | null, error: string | null): Promise<void> {
@@ -68,15 +64,16 @@ export interface SentRecord extends LeaseRef {
   costMinor: number | null;
 }
 
-/** One entry of the worker's journal of a provider: an attempt to start, or a send to record. */
-export type JournalEntry = { start: AttemptStart } | { sent: SentRecord };
+/** One entry of the worker's journal of a provider: a send to record, or a receipt that came over the provider's own bind. */
+export type JournalEntry = { sent: SentRecord } | { receipt: ReceiptInput };
+export type JournalResult = MessageStatus | 'lost' | ReceiptResult;
 
 /**
- * Writes a group of journal entries in one transaction: the attempts starting (as startAttempts)
- * and the sends accepted, with one statement. A send is recorded while the worker holds the lease,
- * and also when the lease ran out but nobody has claimed the message again yet (which avoids a
- * needless resend). Results in order: the attempt id (or null: lease lost) of a start, the status of
- * a send ('delivered' or 'failed' when receipts came first) or 'lost' (another worker has it now).
+ * Writes a group of journal entries in one transaction: the sends accepted, with one statement,
+ * then the receipts (as recordReceipts). A send is recorded while the worker holds the lease, and
+ * also when the lease ran out but nobody has claimed the message again yet (which avoids a needless
+ * resend). Results in order: the status of a send ('delivered' or 'failed' when receipts came
+ * first) or 'lost' (another worker has it now), a receipt's ReceiptResult.
  *
  * Early receipts: the provider-id locks come first, in a statement of their own (recordReceipts
  * takes them too, shared, and holds them until it commits). The writes that follow see every
@@ -85,56 +82,60 @@ export type JournalEntry = { start: AttemptStart } | { sent: SentRecord };
  * it stored but not linked. A receipt stored later waits for the lock, then finds the message sent
  * and applies itself. A receipt naming the outbox id (a bounce) locks the message row instead,
  * which the sent UPDATE waits for: the settling runs after it, in a later snapshot.
+ * The receipts of the provider's own bind come in the same write, after the sends: one that arrived
+ * before its send's record (before the submit_sm_resp, or while the record waited for its commit)
+ * finds the send recorded by an earlier statement of the same transaction. One transaction instead
+ * of two that waited for each other's locks (measured: BENCHMARKS.md, receipts).
  */
-export async function writeJournal(
-  db: Kysely<DB>,
-  o: { provider: string; leaseSeconds: number; ctx: FailureContext },
-  entries: readonly JournalEntry[],
-): Promise<Array<number | null | MessageStatus | 'lost'>> {
-  const starts = entries.flatMap((e) => ('start' in e ? [e.start] : []));
+export async function writeJournal(db: Kysely<DB>, o: { provider: string; ctx: FailureContext }, entries: readonly JournalEntry[]): Promise<JournalResult[]> {
   const sents = entries.flatMap((e) => ('sent' in e ? [e.sent] : []));
-  if (sents.length === 0) return startAttempts(db, o, starts);
-  const { attemptOf, statusOf } = await db.transaction().execute(async (tx) => {
-    await sql`${providerIdLocks(sents.flatMap((i) => i.result.providerMessageIds.map((id) => ({ provider: o.provider, id }))), 'exclusive')}`.execute(tx);
-    const r = await sql<{ kind: 'sent' | 'start'; message_id: number; attempt_id: number | null }>`
-      WITH s AS (
-        SELECT * FROM unnest(${sents.map((i) => i.messageId)}::bigint[], ${sents.map((i) => i.attemptId)}::bigint[], ${sents.map((i) => i.workerId)}::text[],
-          ${sents.map((i) => i.now.toISOString())}::timestamptz[], ${sents.map((i) => i.result.answer ?? null)}::text[],
-          ${sents.map((i) => JSON.stringify(i.result.providerMessageIds))}::text[], ${sents.map((i) => i.result.segments ?? null)}::int[],
-          ${sents.map((i) => i.result.encoding ?? null)}::text[], ${sents.map((i) => i.costMinor)}::int[])
-          AS t(id, attempt_id, worker, now, answer, ids, segments, encoding, cost_minor)
-      ), accepted AS (
-        UPDATE message_attempts a SET outcome = 'accepted', finished_at = s.now, answer = s.answer, error = NULL
-        FROM s WHERE a.id = s.attempt_id
-      ), sent AS (
-        UPDATE outbox_messages o
-        SET status = 'sent', sent_at = s.now, updated_at = s.now, provider = ${o.provider},
-            provider_message_ids = ARRAY(SELECT jsonb_array_elements_text(s.ids::jsonb)),
-            segments = s.segments, encoding = s.encoding, cost_minor = s.cost_minor,
-            leased_by = NULL, lease_until = NULL, last_error = NULL
-        FROM s
-        WHERE o.id = s.id AND ((o.status = 'sending' AND o.leased_by = s.worker) OR o.status = 'queued')
-        RETURNING o.id, o.provider_message_ids
-      ), linked AS (
-        UPDATE delivery_receipts r SET message_id = sent.id
-        FROM sent
-        WHERE r.message_id IS NULL AND r.provider = ${o.provider} AND r.provider_message_id = ANY(sent.provider_message_ids)
-      ), ${attemptStartCtes(o, starts)}
-      SELECT 'sent' AS kind, id AS message_id, NULL::bigint AS attempt_id FROM sent
-      UNION ALL
-      SELECT 'start', message_id, id FROM started`.execute(tx);
-    const attemptOf = new Map<number, number>();
-    const sent: number[] = [];
-    for (const x of r.rows) {
-      if (x.kind === 'start') attemptOf.set(Number(x.message_id), Number(x.attempt_id));
-      else sent.push(Number(x.message_id));
-    }
-    // The rows are locked by the sent UPDATE; this later statement sees the receipts it linked.
-    const statusOf = await settleReceipts(tx, sent, sents[0]?.now ?? new Date(), o.ctx);
-    for (const id of sent) if (!statusOf.has(id)) statusOf.set(id, 'sent');
-    return { attemptOf, statusOf };
+  const receipts = entries.flatMap((e) => ('receipt' in e ? [e.receipt] : []));
+  const { statusOf, receiptResults } = await db.transaction().execute(async (tx) => {
+    const locks = [...sents.flatMap((i) => i.result.providerMessageIds.map((id) => ({ provider: o.provider, id, exclusive: true }))), ...receiptLocks(receipts)];
+    await sql`SELECT ${receipts.length > 0 ? sql`${indexLookupsOnly},` : sql``} (${providerIdLocks(locks)})`.execute(tx);
+    const statusOf = await recordSends(tx, o, sents);
+    const receiptResults = await storeReceipts(tx, receipts, o.ctx);
+    return { statusOf, receiptResults };
   });
-  return entries.map((e) => ('start' in e ? (attemptOf.get(e.start.messageId) ?? null) : (statusOf.get(e.sent.messageId) ?? 'lost')));
+  let r = 0;
+  return entries.map((e) => ('sent' in e ? (statusOf.get(e.sent.messageId) ?? 'lost') : (receiptResults[r++] as ReceiptResult)));
+}
+
+/** The sends accepted, with one statement, then (when it linked any) the receipts they found waiting: each message's status. */
+async function recordSends(tx: Kysely<DB>, o: { provider: string; ctx: FailureContext }, sents: readonly SentRecord[]): Promise<Map<number, MessageStatus>> {
+  if (sents.length === 0) return new Map();
+  const r = await sql<{ id: number; linked: boolean }>`
+    WITH s AS (
+      SELECT * FROM unnest(${sents.map((i) => i.messageId)}::bigint[], ${sents.map((i) => i.attemptId)}::bigint[], ${sents.map((i) => i.workerId)}::text[],
+        ${sents.map((i) => i.now.toISOString())}::timestamptz[], ${sents.map((i) => i.result.answer ?? null)}::text[],
+        ${sents.map((i) => JSON.stringify(i.result.providerMessageIds))}::text[], ${sents.map((i) => i.result.segments ?? null)}::int[],
+        ${sents.map((i) => i.result.encoding ?? null)}::text[], ${sents.map((i) => i.costMinor)}::int[])
+        AS t(id, attempt_id, worker, now, answer, ids, segments, encoding, cost_minor)
+    ), accepted AS (
+      UPDATE message_attempts a SET outcome = 'accepted', finished_at = s.now, answer = s.answer, error = NULL
+      FROM s WHERE a.id = s.attempt_id
+    ), sent AS (
+      UPDATE outbox_messages o
+      SET status = 'sent', sent_at = s.now, updated_at = s.now, provider = ${o.provider},
+          provider_message_ids = ARRAY(SELECT jsonb_array_elements_text(s.ids::jsonb)),
+          segments = s.segments, encoding = s.encoding, cost_minor = s.cost_minor,
+          leased_by = NULL, lease_until = NULL, last_error = NULL
+      FROM s
+      WHERE o.id = s.id AND ((o.status = 'sending' AND o.leased_by = s.worker) OR o.status = 'queued')
+      RETURNING o.id, o.provider_message_ids
+    ), linked AS (
+      UPDATE delivery_receipts r SET message_id = sent.id
+      FROM sent
+      WHERE r.message_id IS NULL AND r.provider = ${o.provider} AND r.provider_message_id = ANY(sent.provider_message_ids)
+      RETURNING r.message_id
+    )
+    SELECT id, id IN (SELECT message_id FROM linked) AS linked FROM sent`.execute(tx);
+  // The rows are locked by the sent UPDATE; this later statement sees the receipts it linked.
+  // Mostly there are none: a receipt that came before its send's record is mostly in the same write.
+  const linked = r.rows.filter((x) => x.linked).map((x) => Number(x.id));
+  const statusOf = await settleReceipts(tx, linked, sents[0]?.now ?? new Date(), o.ctx);
+  for (const x of r.rows) if (!statusOf.has(Number(x.id))) statusOf.set(Number(x.id), 'sent');
+  return statusOf;
 }
 
 /** A transient failure: back in the queue until `notBefore`. */

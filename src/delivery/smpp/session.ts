@@ -252,6 +252,9 @@ export class SmppSession extends EventEmitter<SmppSessionEvents> {
     this.state = 'connecting';
     const { host, port, systemId, password } = this.endpoint;
     const conn = smpp.connect({ host, port });
+    // Every PDU is a request or an answer the other side waits for: Nagle's algorithm would hold a
+    // small write back until the previous one is acknowledged (up to the peer's delayed ACK, 40 ms).
+    conn.socket.setNoDelay(true);
     this.conn = conn;
     this.connectTimer = setTimeout(() => this.lose(conn, 'connect timed out'), this.opts.responseTimeoutMs);
     conn.on('error', (e: Error) => this.lose(conn, e.message));

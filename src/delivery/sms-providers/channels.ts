@@ -147,6 +147,7 @@ export function smsProviderChannels(list: readonly SmsProviderSettings[], d: Sms
       channel: 'sms',
       available: () => shareOf(p.name) !== null,
       recipients: () => shareOf(p.name),
+      ...(channel.receiptsInto ? { receiptsInto: channel.receiptsInto.bind(channel) } : {}),
       async start() {
         await channel.start?.();
         startProbes();

@@ -68,7 +68,7 @@ describeEachBackend('set-based attempt and acceptance records', (get) => {
     const result = (ids: string[]) => ({ providerMessageIds: ids, segments: ids.length, encoding: 'ucs2', answer: 'OK' });
     const statuses = await writeJournal(
       db,
-      { provider: 'test-sms', leaseSeconds: 60, ctx },
+      { provider: 'test-sms', ctx },
       [
         { sent: { messageId: plain.id, workerId: 'w1', now: t.now(), attemptId: attemptIds[0] ?? -1, result: result(['p-1']), costMinor: 5 } },
         { sent: { messageId: early.id, workerId: 'w1', now: t.now(), attemptId: attemptIds[1] ?? -1, result: result(['e-1', 'e-2']), costMinor: 10 } },
@@ -94,7 +94,7 @@ describeEachBackend('set-based attempt and acceptance records', (get) => {
     }
   });
 
-  test('a journal write mixing attempt starts and acceptances: one statement, results in the order asked', async () => {
+  test('a journal write of acceptances and receipts: receipts after the sends of the same write find them, results in the order asked', async () => {
     const { db } = get();
     const t = clock();
     await enqueueMany(
@@ -104,18 +104,39 @@ describeEachBackend('set-based attempt and acceptance records', (get) => {
     const rows = await claimBatch(db, { channel: 'sms', limit: 3, workerId: 'w1', now: t.now(), leaseSeconds: 60, urgentOnly: false });
     const [a, b, c] = rows.map((r) => toMessage(r, render));
     assert.ok(a && b && c);
-    const [attemptA] = await startAttempts(db, { provider: 'test-sms', leaseSeconds: 60 }, [{ messageId: a.id, workerId: 'w1', now: t.now(), msg: a }]);
-    // c was taken over by another worker: its start is refused (null), as startAttempts would.
-    await db.updateTable('outbox_messages').set({ leased_by: 'w2' }).where('id', '=', c.id).execute();
+    const [attemptA, attemptB, attemptC] = await startAttempts(db, { provider: 'test-sms', leaseSeconds: 60 }, [a, b, c].map((msg) => ({ messageId: msg.id, workerId: 'w1', now: t.now(), msg })));
     t.advance(1000);
-    const out = await writeJournal(db, { provider: 'test-sms', leaseSeconds: 60, ctx }, [
-      { start: { messageId: b.id, workerId: 'w1', now: t.now(), msg: b } },
-      { sent: { messageId: a.id, workerId: 'w1', now: t.now(), attemptId: attemptA ?? -1, result: { providerMessageIds: ['a-1'], segments: 1, encoding: 'ucs2' }, costMinor: 5 } },
-      { start: { messageId: c.id, workerId: 'w1', now: t.now(), msg: c } },
+    const sent = (msg: typeof a, attemptId: number | null | undefined, id: string) => ({
+      sent: { messageId: msg.id, workerId: 'w1', now: t.now(), attemptId: attemptId ?? -1, result: { providerMessageIds: [id], segments: 1, encoding: 'gsm7' }, costMinor: 5 },
+    });
+    const receipt = (id: string, status: string) => ({ receipt: { provider: 'test-sms', providerMessageId: id, status, receivedAt: t.now() } });
+    // a's receipt came before its submit_sm_resp (it is asked for first), b's after, c's failed,
+    // and one names an id nobody has sent yet (kept until its send is recorded).
+    const out = await writeJournal(db, { provider: 'test-sms', ctx }, [
+      receipt('a-1', 'DELIVRD'),
+      sent(a, attemptA, 'a-1'),
+      sent(b, attemptB, 'b-1'),
+      receipt('b-1', 'DELIVRD'),
+      sent(c, attemptC, 'c-1'),
+      receipt('c-1', 'UNDELIV'),
+      receipt('x-1', 'DELIVRD'),
+      receipt('b-1', 'DELIVRD'),
     ]);
-    const bAttempts = await attemptsOf(db, b.id);
-    assert.deepEqual(out, [bAttempts[0]?.id, 'sent', null]);
-    assert.deepEqual([(await messageById(db, a.id)).status, (await messageById(db, b.id)).status, (await messageById(db, b.id)).attempts], ['sent', 'sending', 1]);
-    assert.deepEqual((await attemptsOf(db, c.id)).length, 0);
+    assert.deepEqual(out, [
+      { duplicate: false, messageId: a.id, status: 'delivered' },
+      'sent',
+      'sent',
+      { duplicate: false, messageId: b.id, status: 'delivered' },
+      'sent',
+      { duplicate: false, messageId: c.id, status: 'failed' },
+      { duplicate: false, messageId: null, status: null },
+      { duplicate: true, messageId: null, status: null },
+    ]);
+    assert.deepEqual(
+      [(await messageById(db, a.id)).status, (await messageById(db, b.id)).status, (await messageById(db, c.id)).status],
+      ['delivered', 'delivered', 'failed'],
+    );
+    const waiting = await db.selectFrom('delivery_receipts').select(['provider_message_id', 'message_id']).where('message_id', 'is', null).execute();
+    assert.deepEqual(waiting, [{ provider_message_id: 'x-1', message_id: null }]);
   });
 });
