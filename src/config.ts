@@ -6,7 +6,7 @@ import { httpSmsConfigSchema, type HttpSmsConfig } from './delivery/http-sms/con
 import { sourceAddress } from './delivery/smpp/submit-sm.js';
 import { parseSmppUrl } from './delivery/smpp/url.js';
 import { parseViberProvider, ViberSettingsError, type ViberSettings } from './delivery/viber/settings.js';
-import { legacySmsProviders, parseSmsProviders, SMPP_IN_FLIGHT_PER_WINDOW, SmsProvidersError, type SmsFailoverSettings, type SmsProviderSettings } from './delivery/sms-providers/settings.js';
+import { legacySmsProviders, parseSmsProviders, SmsProvidersError, type SmsFailoverSettings, type SmsProviderSettings } from './delivery/sms-providers/settings.js';
 import { DEFAULT_LOGO_FILE, readLogo, type Logo } from './brand/logo.js';
 import { textColourOn } from './brand/colour.js';
 import { frameablePublicUrl, parseFrameAncestors } from './http/frame.js';
@@ -93,7 +93,7 @@ export const settings = {
   SMPP_WINDOW: { schema: z.coerce.number().int().min(1).max(1000).default(10), doc: 'submit_sm in flight at once per worker process.' },
   SMPP_IN_FLIGHT: {
     schema: z.coerce.number().int().min(1).max(10_000).optional(),
-    doc: 'SMS one worker process has under way at once, from the attempt recorded to its outcome recorded (default 8 × SMPP_WINDOW). A worker killed at any moment leaves at most this many that may go twice.',
+    doc: 'SMS one worker process has under way at once, from the attempt recorded to its outcome recorded (default 4 × SMPP_WINDOW). A worker killed at any moment leaves at most this many that may go twice.',
   },
   SMPP_RATE: {
     schema: z.coerce.number().min(0.1).max(100_000).default(100),
@@ -425,7 +425,7 @@ function viberSettings(r: Raw): DeliverySettings['viber'] {
 /** SMS_PROVIDERS, or SMPP_URL / HTTP_SMS_URL as a list of one; never both. */
 function smsProviderList(r: Raw): SmsProviderSettings[] {
   if (r.SMS_PROVIDERS === undefined) {
-    const smpp = r.SMPP_URL ? { url: r.SMPP_URL, sourceAddr: r.SMPP_SOURCE_ADDR, window: r.SMPP_WINDOW, inFlight: r.SMPP_IN_FLIGHT ?? SMPP_IN_FLIGHT_PER_WINDOW * r.SMPP_WINDOW, rate: r.SMPP_RATE, receiptTimeZone: r.SMPP_RECEIPT_TZ } : null;
+    const smpp = r.SMPP_URL ? { url: r.SMPP_URL, sourceAddr: r.SMPP_SOURCE_ADDR, window: r.SMPP_WINDOW, inFlight: r.SMPP_IN_FLIGHT ?? 4 * r.SMPP_WINDOW, rate: r.SMPP_RATE, receiptTimeZone: r.SMPP_RECEIPT_TZ } : null;
     return legacySmsProviders({ smpp, httpSms: !smpp && r.HTTP_SMS_URL ? { url: r.HTTP_SMS_URL, options: httpSmsGateway(r), rate: r.HTTP_SMS_RATE } : null });
   }
   if (r.SMPP_URL || r.HTTP_SMS_URL) throw new ConfigError('SMS_PROVIDERS', 'set either SMS_PROVIDERS or SMPP_URL / HTTP_SMS_URL, not both');
@@ -512,7 +512,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: r.LOG_LEVEL,
     logFormat: r.LOG_FORMAT,
     delivery: {
-      smpp: r.SMPP_URL ? { url: r.SMPP_URL, sourceAddr: r.SMPP_SOURCE_ADDR, window: r.SMPP_WINDOW, inFlight: r.SMPP_IN_FLIGHT ?? SMPP_IN_FLIGHT_PER_WINDOW * r.SMPP_WINDOW, rate: r.SMPP_RATE, receiptTimeZone: r.SMPP_RECEIPT_TZ } : null,
+      smpp: r.SMPP_URL ? { url: r.SMPP_URL, sourceAddr: r.SMPP_SOURCE_ADDR, window: r.SMPP_WINDOW, inFlight: r.SMPP_IN_FLIGHT ?? 4 * r.SMPP_WINDOW, rate: r.SMPP_RATE, receiptTimeZone: r.SMPP_RECEIPT_TZ } : null,
       httpSms: r.HTTP_SMS_URL && !r.SMPP_URL ? { url: r.HTTP_SMS_URL, options: httpSmsGateway(r), rate: r.HTTP_SMS_RATE } : listedHttpSms(smsProviders),
       smsProviders,
       smppRateScope: r.SMPP_RATE_SCOPE,

@@ -49,11 +49,11 @@ test('the README table lists every setting exactly as the program defines it', (
   assert.ok(readme.includes(settingsTable()), 'README.md settings table is stale: run npm run docs:config and paste it');
 });
 
-test('what a worker has under way defaults to 8 × the SMPP window and 4 × the SMTP pool, and can be set apart from them', () => {
+test('what a worker has under way defaults to 4 × the protocol window and can be set apart from it', () => {
   const smpp = { SMPP_URL: 'smpp://u:p@127.0.0.1:2775', SMTP_URL: 'smtp://127.0.0.1:25', PUBLIC_URL: 'https://izvestie.example.bg' };
   const byDefault = loadConfig({ ...smpp, SMPP_WINDOW: '25', SMTP_POOL_SIZE: '3' });
-  assert.deepEqual([byDefault.delivery.smpp?.inFlight, byDefault.delivery.smtp?.inFlight], [200, 12]);
-  assert.deepEqual([deliveryConfigFrom(byDefault).pacing.smpp?.window, deliveryConfigFrom(byDefault).pacing.smtp?.window], [200, 12]);
+  assert.deepEqual([byDefault.delivery.smpp?.inFlight, byDefault.delivery.smtp?.inFlight], [100, 12]);
+  assert.deepEqual([deliveryConfigFrom(byDefault).pacing.smpp?.window, deliveryConfigFrom(byDefault).pacing.smtp?.window], [100, 12]);
   const set = loadConfig({ ...smpp, SMPP_WINDOW: '25', SMPP_IN_FLIGHT: '30', SMTP_IN_FLIGHT: '5' });
   assert.deepEqual([set.delivery.smpp?.window, set.delivery.smpp?.inFlight, set.delivery.smtp?.inFlight], [25, 30, 5]);
   assert.throws(() => loadConfig({ ...smpp, SMPP_IN_FLIGHT: '0' }), (e: unknown) => e instanceof ConfigError && /^SMPP_IN_FLIGHT: /.test(e.message));

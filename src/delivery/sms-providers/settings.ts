@@ -9,14 +9,6 @@ import { parseSmppUrl } from '../smpp/url.js';
 /** Bulgarian mobile operators' prefixes after +359 (A1 87/88/89 historically split; Yettel 87/89/98; Vivacom 87/88/89/99). */
 export const BULGARIAN_MOBILE_PREFIXES = ['87', '88', '89', '98', '99'] as const;
 
-/**
- * An SMPP provider's default in-flight window, in SMPP windows. A send holds its place from before its
- * attempt is committed until its acceptance is, two group commits that take tens of milliseconds each
- * under load, so the provider's own window stays full only with several times its width under way
- * (bench:dispatch, window 50: 0.25-0.29 of the bare loop's rate at 4 ×, 0.24-0.32 at 8 ×).
- */
-export const SMPP_IN_FLIGHT_PER_WINDOW = 8;
-
 interface Common {
   /** Stored on attempts and messages, the key of its pacing and of its receipts. */
   name: string;
@@ -139,7 +131,7 @@ export function parseSmsProviders(json: string): SmsProviderSettings[] {
       const r = smppEntry.safeParse(entry);
       if (!r.success) firstIssue(r.error, at);
       const { inFlight: given, ...rest } = r.data;
-      out.push({ ...rest, inFlight: given ?? SMPP_IN_FLIGHT_PER_WINDOW * rest.window });
+      out.push({ ...rest, inFlight: given ?? 4 * rest.window });
     } else if (type === 'http') {
       const r = httpEntry.safeParse(entry);
       if (!r.success) firstIssue(r.error, at);

@@ -16,8 +16,8 @@ describe('SMS_PROVIDERS', () => {
     assert.deepEqual(
       d.smsProviders.map((p) => [p.name, p.type, p.rate, p.type === 'smpp' ? p.window : null, p.inFlight, p.prefixes]),
       [
-        ['a1', 'smpp', 100, 10, 80, []],
-        ['vivacom', 'smpp', 80, 5, 40, ['88', '99']],
+        ['a1', 'smpp', 100, 10, 40, []],
+        ['vivacom', 'smpp', 80, 5, 20, ['88', '99']],
       ],
     );
     assert.equal(load([A1]).sandbox, false, 'a provider list is a real provider: no sandbox');
