@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import type { FailureContext } from './fallback.js';
 import { groupCommit } from './group-commit.js';
+import { journalWrite, type ReceiptRow, type StoredReceipt } from './journal-write.js';
 import { FAILED_STATUSES, settleReceipts } from './settle.js';
 import type { MessageStatus } from './tables.js';
 
@@ -29,35 +30,12 @@ export interface ReceiptResult {
   status: MessageStatus | null;
 }
 
-/**
- * The query that serialises receipts of provider ids with the recording of the sends that produced
- * them, so an early receipt and the record of its send cannot miss each other: each side takes the
- * locks in a statement of its own, then looks in a later statement (a later snapshot). Receipts
- * take them shared (two receipts never need to wait for each other here), the record of a send
- * exclusive (an id both sent and received in one journal write: exclusive). In a fixed order, so
- * two takers cannot deadlock; one row `n`: how many were taken.
- */
-export function providerIdLocks(ids: ReadonlyArray<{ provider: string; id: string; exclusive: boolean }>) {
-  return sql<{ n: number }>`
-    SELECT count(CASE WHEN x THEN pg_advisory_xact_lock(7270, h) ELSE pg_advisory_xact_lock_shared(7270, h) END) AS n
-    FROM (
-      SELECT hashtext(p || chr(31) || i) AS h, bool_or(x) AS x
-      FROM unnest(${ids.map((x) => x.provider)}::text[], ${ids.map((x) => x.id)}::text[], ${ids.map((x) => x.exclusive)}::boolean[]) AS t(p, i, x)
-      GROUP BY 1 ORDER BY h
-    ) ordered`;
-}
-
-/** The locks a group of receipts takes (see providerIdLocks): shared, on the ids of those naming no outbox id. */
-export function receiptLocks(receipts: readonly ReceiptInput[]): Array<{ provider: string; id: string; exclusive: boolean }> {
-  return receipts.map((r) => ({ provider: r.provider, id: r.providerMessageId, exclusive: false }));
-}
-
 // The planner cannot estimate a GIN look-up of ids that each occur once (it guesses thousands of
 // rows and scans the table); every statement of a receipt transaction looks rows up by key, so
 // the transaction plans with index scans only.
 // With years of history in the table (10 million messages) the same misestimate also plans the
 // look-up in parallel and JIT-compiles it: 0.2-1.3 s a statement; neither pays for a look-up by key.
-export const indexLookupsOnly = sql`set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)`;
+const indexLookupsOnly = sql`set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)`;
 
 /** A CTE `found` (provider, pmid, id, status, parts): the messages sent under these provider ids. */
 function messagesByProviderId(ids: readonly string[]) {
@@ -78,63 +56,39 @@ function messagesByProviderId(ids: readonly string[]) {
  */
 export async function recordReceipts(db: Kysely<DB>, receipts: readonly ReceiptInput[], ctx: FailureContext): Promise<ReceiptResult[]> {
   if (receipts.length === 0) return [];
+  const now = new Date();
+  const rows = receiptRows(receipts, now);
   return db.transaction().execute(async (tx) => {
-    await sql`SELECT ${indexLookupsOnly}, (${providerIdLocks(receiptLocks(receipts))})`.execute(tx);
-    return storeReceipts(tx, receipts, ctx);
+    const { stored } = await journalWrite(tx, { provider: null, now, sents: [], receipts: rows });
+    return applyReceipts(tx, rows, stored, now, ctx);
   });
 }
 
+/** Receipts as stored: the status upper-cased, the time of arrival set. */
+export function receiptRows(receipts: readonly ReceiptInput[], now: Date): ReceiptRow[] {
+  return receipts.map((r) => ({ ...r, status: r.status.trim().toUpperCase(), receivedAt: r.receivedAt ?? now }));
+}
+
 /**
- * The body of recordReceipts, in the caller's transaction, which has set indexLookupsOnly and
- * taken the receipts' locks (receiptLocks) in an earlier statement: the journal of a provider's
- * sends stores the receipts of its own bind with its records (record.ts).
+ * What journalWrite leaves of storing receipts, in its transaction: settles the messages whose
+ * receipts were not settled there (multi-part messages, failures, receipts naming an outbox id) and
+ * answers for each receipt, in order.
  */
-export async function storeReceipts(tx: Kysely<DB>, receipts: readonly ReceiptInput[], ctx: FailureContext): Promise<ReceiptResult[]> {
-  if (receipts.length === 0) return [];
-  const now = new Date();
-  const rows = receipts.map((r) => ({ ...r, status: r.status.trim().toUpperCase(), receivedAt: r.receivedAt ?? now }));
-  // The messages are looked up for the whole group at once: one GIN index scan for every id (one
-  // look-up per receipt, with a LIMIT, is planned as a sequential scan). Inserted in input order:
-  // of two equal receipts in one group, the first is the one stored.
-  // The common case is settled in the same statement: a DELIVRD receipt of a one-part message
-  // that is sent is all there is to know, whatever other groups do meanwhile (the UPDATE waits
-  // for a row lock and looks again at the row's status). Everything else is settled below.
-  const stored = await sql<{ provider: string; provider_message_id: string; status: string; message_id: number | null; message_status: MessageStatus | null; delivered: boolean }>`
-    WITH i AS (
-      SELECT * FROM unnest(${rows.map((r) => r.provider)}::text[], ${rows.map((r) => r.providerMessageId)}::text[], ${rows.map((r) => r.status)}::text[],
-        ${rows.map((r) => r.error ?? null)}::text[], ${rows.map((r) => r.raw ?? null)}::text[], ${rows.map((r) => r.receivedAt.toISOString())}::timestamptz[],
-        ${rows.map((r) => r.messageId ?? null)}::bigint[]) WITH ORDINALITY AS t(provider, pmid, status, error, raw, received_at, named, n)
-    ), ${messagesByProviderId(rows.filter((r) => r.messageId === undefined).map((r) => r.providerMessageId))},
-    ins AS (
-      INSERT INTO delivery_receipts (provider, provider_message_id, status, error, raw, received_at, message_id)
-      SELECT i.provider, i.pmid, i.status, i.error, i.raw, i.received_at,
-        CASE WHEN i.named IS NOT NULL THEN (SELECT o.id FROM outbox_messages o WHERE o.id = i.named) ELSE found.id END
-      FROM i LEFT JOIN found ON i.named IS NULL AND found.provider = i.provider AND found.pmid = i.pmid
-      ORDER BY i.n
-      ON CONFLICT (provider, provider_message_id, status) DO NOTHING
-      RETURNING provider, provider_message_id, status, message_id, received_at
-    ), delivered AS (
-      UPDATE outbox_messages o SET status = 'delivered', delivered_at = ins.received_at, final_at = ins.received_at, updated_at = ${now}
-      FROM ins
-      WHERE o.id = ins.message_id AND ins.status = 'DELIVRD' AND o.status = 'sent' AND cardinality(o.provider_message_ids) <= 1
-      RETURNING o.id
-    )
-    SELECT ins.provider, ins.provider_message_id, ins.status, ins.message_id, found.status AS message_status,
-      ins.message_id IN (SELECT id FROM delivered) AS delivered
-    FROM ins LEFT JOIN found ON found.provider = ins.provider AND found.pmid = ins.provider_message_id`.execute(tx);
+export async function applyReceipts(tx: Kysely<DB>, rows: readonly ReceiptRow[], stored: readonly StoredReceipt[], now: Date, ctx: FailureContext): Promise<ReceiptResult[]> {
+  if (rows.length === 0) return [];
   const key = (provider: string, id: string, status: string) => `${provider}\u001f${id}\u001f${status}`;
-  const linkedTo = new Map(stored.rows.map((s) => [key(s.provider, s.provider_message_id, s.status), s.message_id === null ? null : Number(s.message_id)]));
+  const linkedTo = new Map(stored.map((s) => [key(s.provider, s.provider_message_id, s.status), s.message_id]));
   const statusOf = new Map<number, MessageStatus>();
-  for (const s of stored.rows) {
+  for (const s of stored) {
     if (s.message_id === null) continue;
-    if (s.delivered) statusOf.set(Number(s.message_id), 'delivered');
-    else if (s.message_status !== null && !statusOf.has(Number(s.message_id))) statusOf.set(Number(s.message_id), s.message_status);
+    if (s.delivered) statusOf.set(s.message_id, 'delivered');
+    else if (s.message_status !== null && !statusOf.has(s.message_id)) statusOf.set(s.message_id, s.message_status);
   }
   // Only a final status can change a message (ENROUTE, ACCEPTD and the like cannot), and a
   // message whose receipts do not all come with a named id or a delivered one-part send.
   const final = new Set(['DELIVRD', ...FAILED_STATUSES]);
   const touched = [
-    ...new Set(stored.rows.filter((s) => s.message_id !== null && !s.delivered && (final.has(s.status) || s.message_status === null)).map((s) => Number(s.message_id))),
+    ...new Set(stored.filter((s) => s.message_id !== null && !s.delivered && (final.has(s.status) || s.message_status === null)).map((s) => Number(s.message_id))),
   ].sort((a, b) => a - b);
   if (touched.length > 0) {
     // Locked before the receipts are read: two groups with receipts of different parts of one

@@ -3,7 +3,8 @@ import type { DB } from '../../db/schema.js';
 import type { SendResult } from '../channels/types.js';
 import { handOver, type FailureContext } from './fallback.js';
 import type { OutboxMessage } from './message.js';
-import { indexLookupsOnly, providerIdLocks, receiptLocks, storeReceipts, type ReceiptInput, type ReceiptResult } from './receipts.js';
+import { journalWrite } from './journal-write.js';
+import { applyReceipts, receiptRows, type ReceiptInput, type ReceiptResult } from './receipts.js';
 import { settleReceipts } from './settle.js';
 import type { AttemptOutcome, MessageStatus } from './tables.js';
 
@@ -85,57 +86,27 @@ export type JournalResult = MessageStatus | 'lost' | ReceiptResult;
  * The receipts of the provider's own bind come in the same write, after the sends: one that arrived
  * before its send's record (before the submit_sm_resp, or while the record waited for its commit)
  * finds the send recorded by an earlier statement of the same transaction. One transaction instead
- * of two that waited for each other's locks (measured: BENCHMARKS.md, receipts).
+ * of two that waited for each other's locks, and the locks, the sends and the receipts in one round
+ * trip (journalWrite; measured: BENCHMARKS.md, receipts).
  */
 export async function writeJournal(db: Kysely<DB>, o: { provider: string; ctx: FailureContext }, entries: readonly JournalEntry[]): Promise<JournalResult[]> {
   const sents = entries.flatMap((e) => ('sent' in e ? [e.sent] : []));
-  const receipts = entries.flatMap((e) => ('receipt' in e ? [e.receipt] : []));
+  const now = new Date();
+  const rows = receiptRows(
+    entries.flatMap((e) => ('receipt' in e ? [e.receipt] : [])),
+    now,
+  );
   const { statusOf, receiptResults } = await db.transaction().execute(async (tx) => {
-    const locks = [...sents.flatMap((i) => i.result.providerMessageIds.map((id) => ({ provider: o.provider, id, exclusive: true }))), ...receiptLocks(receipts)];
-    await sql`SELECT ${receipts.length > 0 ? sql`${indexLookupsOnly},` : sql``} (${providerIdLocks(locks)})`.execute(tx);
-    const statusOf = await recordSends(tx, o, sents);
-    const receiptResults = await storeReceipts(tx, receipts, o.ctx);
+    const { sent, stored } = await journalWrite(tx, { provider: o.provider, now, sents, receipts: rows });
+    // The rows are locked by the sent UPDATE; this later statement sees the receipts it linked.
+    // Mostly there are none: a receipt that came before its send's record is mostly in the same write.
+    const statusOf = await settleReceipts(tx, sent.filter((x) => x.linked).map((x) => x.id), sents[0]?.now ?? now, o.ctx);
+    for (const x of sent) if (!statusOf.has(x.id)) statusOf.set(x.id, 'sent');
+    const receiptResults = await applyReceipts(tx, rows, stored, now, o.ctx);
     return { statusOf, receiptResults };
   });
   let r = 0;
   return entries.map((e) => ('sent' in e ? (statusOf.get(e.sent.messageId) ?? 'lost') : (receiptResults[r++] as ReceiptResult)));
-}
-
-/** The sends accepted, with one statement, then (when it linked any) the receipts they found waiting: each message's status. */
-async function recordSends(tx: Kysely<DB>, o: { provider: string; ctx: FailureContext }, sents: readonly SentRecord[]): Promise<Map<number, MessageStatus>> {
-  if (sents.length === 0) return new Map();
-  const r = await sql<{ id: number; linked: boolean }>`
-    WITH s AS (
-      SELECT * FROM unnest(${sents.map((i) => i.messageId)}::bigint[], ${sents.map((i) => i.attemptId)}::bigint[], ${sents.map((i) => i.workerId)}::text[],
-        ${sents.map((i) => i.now.toISOString())}::timestamptz[], ${sents.map((i) => i.result.answer ?? null)}::text[],
-        ${sents.map((i) => JSON.stringify(i.result.providerMessageIds))}::text[], ${sents.map((i) => i.result.segments ?? null)}::int[],
-        ${sents.map((i) => i.result.encoding ?? null)}::text[], ${sents.map((i) => i.costMinor)}::int[])
-        AS t(id, attempt_id, worker, now, answer, ids, segments, encoding, cost_minor)
-    ), accepted AS (
-      UPDATE message_attempts a SET outcome = 'accepted', finished_at = s.now, answer = s.answer, error = NULL
-      FROM s WHERE a.id = s.attempt_id
-    ), sent AS (
-      UPDATE outbox_messages o
-      SET status = 'sent', sent_at = s.now, updated_at = s.now, provider = ${o.provider},
-          provider_message_ids = ARRAY(SELECT jsonb_array_elements_text(s.ids::jsonb)),
-          segments = s.segments, encoding = s.encoding, cost_minor = s.cost_minor,
-          leased_by = NULL, lease_until = NULL, last_error = NULL
-      FROM s
-      WHERE o.id = s.id AND ((o.status = 'sending' AND o.leased_by = s.worker) OR o.status = 'queued')
-      RETURNING o.id, o.provider_message_ids
-    ), linked AS (
-      UPDATE delivery_receipts r SET message_id = sent.id
-      FROM sent
-      WHERE r.message_id IS NULL AND r.provider = ${o.provider} AND r.provider_message_id = ANY(sent.provider_message_ids)
-      RETURNING r.message_id
-    )
-    SELECT id, id IN (SELECT message_id FROM linked) AS linked FROM sent`.execute(tx);
-  // The rows are locked by the sent UPDATE; this later statement sees the receipts it linked.
-  // Mostly there are none: a receipt that came before its send's record is mostly in the same write.
-  const linked = r.rows.filter((x) => x.linked).map((x) => Number(x.id));
-  const statusOf = await settleReceipts(tx, linked, sents[0]?.now ?? new Date(), o.ctx);
-  for (const x of r.rows) if (!statusOf.has(Number(x.id))) statusOf.set(Number(x.id), 'sent');
-  return statusOf;
 }
 
 /** A transient failure: back in the queue until `notBefore`. */
