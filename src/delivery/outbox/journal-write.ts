@@ -19,7 +19,7 @@ export interface StoredReceipt {
 }
 
 /**
- * One round trip for the body of a journal write (migration 0025, izvestie_journal_write): the
+ * One round trip for the body of a journal write (izvestie_journal_write, migrations 0025-0026): the
  * provider-id locks, the acceptances of `provider`'s sends, then the receipts, each in a statement of
  * its own. In the caller's transaction, which settles what the function leaves (see record.ts and
  * receipts.ts). Returns the sends recorded (with whether they linked receipts that were waiting) and

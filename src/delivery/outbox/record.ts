@@ -24,7 +24,7 @@ export interface AttemptStart extends LeaseRef {
 /**
  * Records the start of attempts (before the requests leave), renews their leases and stores texts
  * rendered at send time, set-based. One attempt id per item, in order; null: the lease was lost,
- * do not send.
+ * do not send. "IS TRUE": each row by its id, never by reading every leased one (migration 0026).
  */
 export async function startAttempts(db: Kysely<DB>, o: { provider: string; leaseSeconds: number }, items: readonly AttemptStart[]): Promise<Array<number | null>> {
   if (items.length === 0) return [];
@@ -43,7 +43,7 @@ export async function startAttempts(db: Kysely<DB>, o: { provider: string; lease
           template_version = CASE WHEN o.body IS NULL THEN b.template_version ELSE o.template_version END,
           body = COALESCE(o.body, b.body)
       FROM b
-      WHERE o.id = b.id AND o.status = 'sending' AND o.leased_by = b.worker
+      WHERE o.id = b.id AND (o.status = 'sending' AND o.leased_by = b.worker) IS TRUE
       RETURNING o.id, o.attempts, b.worker, b.now
     ), started AS (
       INSERT INTO message_attempts (message_id, attempt, worker, provider, started_at)

@@ -15,7 +15,8 @@ const HARD = new Set(['UNDELIV', 'REJECTD']);
  * (and the fallback chain takes over, as the message did not arrive); every part delivered →
  * delivered. Returns the messages whose status changed. The rows must be locked by this
  * transaction, and locked before the statement that calls this began: its snapshot must see every
- * receipt committed by whoever held them before.
+ * receipt committed by whoever held them before. "IS TRUE": the rows by their ids, not every
+ * message awaiting its receipts (migration 0026).
  */
 export async function settleReceipts(tx: Kysely<DB>, messageIds: readonly number[], now: Date, ctx: FailureContext): Promise<Map<number, MessageStatus>> {
   const settled = new Map<number, MessageStatus>();
@@ -23,7 +24,7 @@ export async function settleReceipts(tx: Kysely<DB>, messageIds: readonly number
   const r = await sql<{ id: number; failure: string | null; failure_error: string | null; failure_at: Date | null; delivered: boolean }>`
     WITH m AS (
       SELECT id, greatest(1, cardinality(provider_message_ids)) AS parts
-      FROM outbox_messages WHERE id = ANY(${messageIds}::bigint[]) AND status = 'sent'
+      FROM outbox_messages WHERE id = ANY(${messageIds}::bigint[]) AND (status = 'sent') IS TRUE
     ), v AS (
       SELECT m.id, m.parts,
         count(DISTINCT r.provider_message_id) FILTER (WHERE r.status = 'DELIVRD') AS delivered_parts,
