@@ -9,8 +9,8 @@
 -- day's backlog and the receipts still to come: the cost of a write grew with them.
 -- "(condition) IS TRUE" says the same for a row, but no partial index predicate is proven by it,
 -- so the only way to the rows left is their key. Receipts that were waiting are found by
--- (provider, provider_message_id) in the unique index, one look-up per id, instead of reading every
--- waiting receipt of the provider (those never matched stay forever).
+-- (provider, provider_message_id), one index look-up per id, instead of reading every waiting
+-- receipt of the provider (those never matched stay forever).
 CREATE OR REPLACE FUNCTION izvestie_journal_write(
   p_provider text, p_now timestamptz,
   s_id bigint[], s_attempt bigint[], s_worker text[], s_ts timestamptz[], s_answer text[], s_ids text[],
@@ -26,6 +26,11 @@ AS $$
 #variable_conflict use_column
 DECLARE
   lookup text[] := ARRAY(SELECT u.p FROM unnest(r_pmid, r_named) AS u(p, nm) WHERE u.nm IS NULL);
+  -- The receipts that were waiting for these sends are looked up id by id (a LATERAL subquery kept
+  -- apart by OFFSET 0 is planned for one id at a time), not by joining the sends to them: believing
+  -- the statistics, the planner joined them by provider alone, reading every waiting receipt of the
+  -- provider for each send.
+  sent_ids text[] := ARRAY(SELECT j.i FROM unnest(s_ids) AS sj(ids), jsonb_array_elements_text(sj.ids::jsonb) AS j(i));
 BEGIN
   -- Sends take their ids exclusive, receipts shared (an id in both: exclusive), in one fixed order so
   -- that two writers cannot deadlock.
@@ -57,10 +62,14 @@ BEGIN
       FROM s
       WHERE o.id = s.id AND ((o.status = 'sending' AND o.leased_by = s.worker) OR o.status = 'queued') IS TRUE
       RETURNING o.id, o.provider_message_ids
+    ), waiting AS MATERIALIZED (
+      SELECT w.id, u.pmid AS provider_message_id
+      FROM unnest(sent_ids) AS u(pmid)
+        CROSS JOIN LATERAL (SELECT r.id FROM delivery_receipts r WHERE r.message_id IS NULL AND r.provider = p_provider AND r.provider_message_id = u.pmid OFFSET 0) w
     ), linked AS (
       UPDATE delivery_receipts r SET message_id = x.id
-      FROM (SELECT sent.id, u.pmid FROM sent, unnest(sent.provider_message_ids) AS u(pmid)) x
-      WHERE r.provider = p_provider AND r.provider_message_id = x.pmid AND (r.message_id IS NULL) IS TRUE
+      FROM waiting w, (SELECT sent.id, u.pmid FROM sent, unnest(sent.provider_message_ids) AS u(pmid)) x
+      WHERE r.id = w.id AND w.provider_message_id = x.pmid AND (r.message_id IS NULL) IS TRUE
       RETURNING r.message_id
     )
     SELECT 'sent'::text, sent.id, sent.id IN (SELECT l.message_id FROM linked l), NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean

@@ -15,16 +15,19 @@ const HARD = new Set(['UNDELIV', 'REJECTD']);
  * (and the fallback chain takes over, as the message did not arrive); every part delivered →
  * delivered. Returns the messages whose status changed. The rows must be locked by this
  * transaction, and locked before the statement that calls this began: its snapshot must see every
- * receipt committed by whoever held them before. "IS TRUE": the rows by their ids, not every
- * message awaiting its receipts (migration 0026).
+ * receipt committed by whoever held them before. Each message is looked up by its id, whatever the
+ * table's statistics say: a LATERAL subquery with LIMIT is planned for one row at a time, and
+ * "IS TRUE" proves no partial index predicate (not every message awaiting its receipts, nor, on a
+ * table never analyzed, all of it: migration 0026).
  */
 export async function settleReceipts(tx: Kysely<DB>, messageIds: readonly number[], now: Date, ctx: FailureContext): Promise<Map<number, MessageStatus>> {
   const settled = new Map<number, MessageStatus>();
   if (messageIds.length === 0) return settled;
   const r = await sql<{ id: number; failure: string | null; failure_error: string | null; failure_at: Date | null; delivered: boolean }>`
     WITH m AS (
-      SELECT id, greatest(1, cardinality(provider_message_ids)) AS parts
-      FROM outbox_messages WHERE id = ANY(${messageIds}::bigint[]) AND (status = 'sent') IS TRUE
+      SELECT o.id, greatest(1, cardinality(o.provider_message_ids)) AS parts
+      FROM unnest(${messageIds}::bigint[]) AS x(id)
+        CROSS JOIN LATERAL (SELECT id, provider_message_ids FROM outbox_messages WHERE id = x.id AND (status = 'sent') IS TRUE LIMIT 1) o
     ), v AS (
       SELECT m.id, m.parts,
         count(DISTINCT r.provider_message_id) FILTER (WHERE r.status = 'DELIVRD') AS delivered_parts,
