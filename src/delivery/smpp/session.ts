@@ -306,21 +306,22 @@ export class SmppSession extends EventEmitter<SmppSessionEvents> {
     this.reconnectTimer = setTimeout(() => this.connect(), delay);
   }
 
-  // The PDUs written in one turn of the event loop leave in one write: the answers to a committed
-  // group of receipts, the submit_sm of the window slots its commit freed. With TCP_NODELAY each
-  // would otherwise be a system call and a packet of its own.
-  private write(conn: Wire, pdu: PDU): boolean {
+  // The answers to a committed group of receipts leave in one write, with whatever else is written in
+  // that turn of the event loop: with TCP_NODELAY each would be a system call and a packet of its
+  // own. Requests are not held back: a multi-part text's next part waits for this one's answer, and
+  // holding each submit_sm until setImmediate cost 3-part texts a third of their rate in the bench.
+  private answer(conn: Wire, pdu: PDU): void {
     const socket = conn.socket;
     if (socket.writableCorked === 0) {
       socket.cork();
       setImmediate(() => socket.uncork());
     }
-    return conn.send(pdu);
+    conn.send(pdu);
   }
 
   private request(conn: Wire, command: string, fields: Record<string, unknown>): Promise<PDU> {
     const pdu = new smpp.PDU(command, fields);
-    if (conn !== this.conn || !this.write(conn, pdu)) return Promise.reject(notBound('lost its connection'));
+    if (conn !== this.conn || !conn.send(pdu)) return Promise.reject(notBound('lost its connection'));
     const ms = this.opts.responseTimeoutMs;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -357,18 +358,18 @@ export class SmppSession extends EventEmitter<SmppSessionEvents> {
     if (pdu.isResponse()) return this.onResponse(pdu);
     switch (pdu.command) {
       case 'enquire_link':
-        this.write(conn, pdu.response());
+        conn.send(pdu.response());
         return;
       case 'deliver_sm':
         return this.onDeliverSm(conn, pdu);
       case 'unbind':
         // lose() ends the socket after the queued unbind_resp has been written.
-        this.write(conn, pdu.response());
+        conn.send(pdu.response());
         return this.lose(conn, 'unbound by the SMSC');
       case 'alert_notification':
         return; // has no response PDU
       default:
-        this.write(conn, new smpp.PDU('generic_nack', { command_status: ESME_RINVCMDID, sequence_number: pdu.sequence_number }));
+        conn.send(new smpp.PDU('generic_nack', { command_status: ESME_RINVCMDID, sequence_number: pdu.sequence_number }));
     }
   }
 
@@ -393,7 +394,7 @@ export class SmppSession extends EventEmitter<SmppSessionEvents> {
     const text = textOf(pdu.short_message) || textOf(pdu.message_payload);
     const esmClass = typeof pdu.esm_class === 'number' ? pdu.esm_class : 0;
     if ((esmClass & ESM_RECEIPT) === 0) {
-      this.write(conn, pdu.response());
+      conn.send(pdu.response());
       const dataCoding = typeof pdu.data_coding === 'number' ? pdu.data_coding : 0;
       const mo = { from: String(pdu.source_addr ?? ''), to: String(pdu.destination_addr ?? ''), text, dataCoding };
       this.emitSafely('mo', () => this.emit('mo', mo));
@@ -407,7 +408,7 @@ export class SmppSession extends EventEmitter<SmppSessionEvents> {
     if (receipt === null) {
       // Nothing could ever be matched to it: sending it again would not help.
       this.log.warn({ text }, 'SMPP receipt without a message id, ignored');
-      this.write(conn, pdu.response());
+      conn.send(pdu.response());
       return;
     }
     const stored: Promise<void> = Promise.resolve()
@@ -422,7 +423,7 @@ export class SmppSession extends EventEmitter<SmppSessionEvents> {
       .then((commandStatus) => {
         // On a connection lost meanwhile the sequence number means nothing: the SMSC sends the
         // unanswered receipt again over the next bind.
-        if (conn === this.conn) this.write(conn, pdu.response({ command_status: commandStatus }));
+        if (conn === this.conn) this.answer(conn, pdu.response({ command_status: commandStatus }));
       })
       .finally(() => this.storing.delete(stored));
     this.storing.add(stored);
