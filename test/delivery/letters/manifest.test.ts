@@ -42,16 +42,35 @@ test('csvCell: a leading = + - @ TAB or CR gets a quote; numbers stay numbers', 
   assert.equal(csvRow(['a', 1, '=b']), "a,1,'=b");
 });
 
+// The rule restated without the regular expressions of csv-safe.ts: a quote goes before every = + -
+// @ TAB or CR that a spreadsheet could read as the start of a cell (the start of the text, or after
+// a ',' ';' CR or LF, with only spaces and double quotes between); a plain number in any column
+// but the first stays as it is.
+function neutralised(text: string, first: boolean): string {
+  if (!first && /^[-+]?\d+(\.\d+)?$/.test(text)) return text;
+  let out = '';
+  let cellStart = true;
+  for (const ch of text) {
+    if (cellStart && '=+-@\t\r'.includes(ch)) out += "'";
+    out += ch;
+    if (',;\r\n'.includes(ch)) cellStart = true;
+    else if (ch !== ' ' && ch !== '"') cellStart = false;
+  }
+  return out;
+}
+
 test('csvRow round-trips through a CSV parser and no cell can start a formula', () => {
+  const risky = fc.string({ unit: fc.constantFrom(...'=+-@\t\r\n,; "\'a1.'), maxLength: 8 });
   fc.assert(
-    fc.property(fc.array(fc.string({ unit: 'grapheme' }), { minLength: 1, maxLength: 6 }), (cells) => {
+    fc.property(fc.array(fc.oneof(fc.string({ unit: 'grapheme' }), risky), { minLength: 1, maxLength: 6 }), (cells) => {
       const [parsed] = parse(`${csvRow(cells)}\r\n`, { relax_column_count: true }) as string[][];
       assert.equal(parsed?.length, cells.length);
       parsed?.forEach((value, i) => {
         const original = cells[i] ?? '';
-        assert.equal(value, /^[=+\-@\t\r]/.test(original) ? `'${original}` : original);
-        assert.ok(!/^[=+\-@\t\r]/.test(value));
+        assert.equal(value, neutralised(original, i === 0));
+        if (value !== original) assert.ok(!/^[=+\-@\t\r]/.test(value));
       });
     }),
+    { numRuns: 500 },
   );
 });
