@@ -23,35 +23,18 @@ export interface AttemptStart extends LeaseRef {
 
 /**
  * Records the start of attempts (before the requests leave), renews their leases and stores texts
- * rendered at send time, set-based. One attempt id per item, in order; null: the lease was lost,
- * do not send. "IS TRUE": each row by its id, never by reading every leased one (migration 0026).
+ * rendered at send time, set-based, in one call of izvestie_start_attempts (migration 0028: a
+ * function, for its cached plan). One attempt id per item, in order; null: the lease was lost, do
+ * not send.
  */
 export async function startAttempts(db: Kysely<DB>, o: { provider: string; leaseSeconds: number }, items: readonly AttemptStart[]): Promise<Array<number | null>> {
   if (items.length === 0) return [];
-  const r = await sql<{ id: number; message_id: number }>`
-    WITH b AS (
-      SELECT * FROM unnest(${items.map((i) => i.messageId)}::bigint[], ${items.map((i) => i.workerId)}::text[], ${items.map((i) => i.now.toISOString())}::timestamptz[],
-        ${items.map((i) => new Date(i.now.getTime() + o.leaseSeconds * 1000).toISOString())}::timestamptz[],
-        ${items.map((i) => i.msg.subject)}::text[], ${items.map((i) => i.msg.html)}::text[], ${items.map((i) => i.msg.body)}::text[],
-        ${items.map((i) => i.msg.templateVersion)}::int[])
-        AS t(id, worker, now, lease_until, subject, html, body, template_version)
-    ), leased AS (
-      UPDATE outbox_messages o
-      SET attempts = o.attempts + 1, first_attempt_at = COALESCE(o.first_attempt_at, b.now), lease_until = b.lease_until, updated_at = b.now,
-          subject = CASE WHEN o.body IS NULL THEN b.subject ELSE o.subject END,
-          html = CASE WHEN o.body IS NULL THEN b.html ELSE o.html END,
-          template_version = CASE WHEN o.body IS NULL THEN b.template_version ELSE o.template_version END,
-          body = COALESCE(o.body, b.body)
-      FROM b
-      WHERE o.id = b.id AND (o.status = 'sending' AND o.leased_by = b.worker) IS TRUE
-      RETURNING o.id, o.attempts, b.worker, b.now
-    ), started AS (
-      INSERT INTO message_attempts (message_id, attempt, worker, provider, started_at)
-      SELECT id, attempts, worker, ${o.provider}, now FROM leased
-      RETURNING id, message_id
-    )
-    SELECT id, message_id FROM started`.execute(db);
-  const attemptOf = new Map(r.rows.map((a) => [Number(a.message_id), Number(a.id)]));
+  const r = await sql<{ attempt_id: number; message_id: number }>`
+    SELECT * FROM izvestie_start_attempts(${o.provider}::text, ${items.map((i) => i.messageId)}::bigint[], ${items.map((i) => i.workerId)}::text[],
+      ${items.map((i) => i.now.toISOString())}::timestamptz[], ${items.map((i) => new Date(i.now.getTime() + o.leaseSeconds * 1000).toISOString())}::timestamptz[],
+      ${items.map((i) => i.msg.subject)}::text[], ${items.map((i) => i.msg.html)}::text[], ${items.map((i) => i.msg.body)}::text[],
+      ${items.map((i) => i.msg.templateVersion)}::int[])`.execute(db);
+  const attemptOf = new Map(r.rows.map((a) => [Number(a.message_id), Number(a.attempt_id)]));
   return items.map((i) => attemptOf.get(i.messageId) ?? null);
 }
 

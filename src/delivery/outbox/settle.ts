@@ -15,36 +15,16 @@ const HARD = new Set(['UNDELIV', 'REJECTD']);
  * (and the fallback chain takes over, as the message did not arrive); every part delivered →
  * delivered. Returns the messages whose status changed. The rows must be locked by this
  * transaction, and locked before the statement that calls this began: its snapshot must see every
- * receipt committed by whoever held them before. Each message is looked up by its id, whatever the
- * table's statistics say: a LATERAL subquery with LIMIT is planned for one row at a time, and
- * "IS TRUE" proves no partial index predicate (not every message awaiting its receipts, nor, on a
- * table never analyzed, all of it: migration 0026).
+ * receipt committed by whoever held them before. One call of izvestie_settle_receipts (migration
+ * 0028: a function, for its cached plan), which looks each message up by its id, whatever the
+ * table's statistics say (not every message awaiting its receipts, nor, on a table never analyzed,
+ * all of it: migration 0026).
  */
 export async function settleReceipts(tx: Kysely<DB>, messageIds: readonly number[], now: Date, ctx: FailureContext): Promise<Map<number, MessageStatus>> {
   const settled = new Map<number, MessageStatus>();
   if (messageIds.length === 0) return settled;
   const r = await sql<{ id: number; failure: string | null; failure_error: string | null; failure_at: Date | null; delivered: boolean }>`
-    WITH m AS (
-      SELECT o.id, greatest(1, cardinality(o.provider_message_ids)) AS parts
-      FROM unnest(${messageIds}::bigint[]) AS x(id)
-        CROSS JOIN LATERAL (SELECT id, provider_message_ids FROM outbox_messages WHERE id = x.id AND (status = 'sent') IS TRUE LIMIT 1) o
-    ), v AS (
-      SELECT m.id, m.parts,
-        count(DISTINCT r.provider_message_id) FILTER (WHERE r.status = 'DELIVRD') AS delivered_parts,
-        max(r.received_at) FILTER (WHERE r.status = 'DELIVRD') AS last,
-        (array_agg(r.status ORDER BY r.id) FILTER (WHERE r.status = ANY(${FAILED}::text[])))[1] AS failure,
-        (array_agg(r.error ORDER BY r.id) FILTER (WHERE r.status = ANY(${FAILED}::text[])))[1] AS failure_error,
-        (array_agg(r.received_at ORDER BY r.id) FILTER (WHERE r.status = ANY(${FAILED}::text[])))[1] AS failure_at
-      FROM m JOIN delivery_receipts r ON r.message_id = m.id
-      GROUP BY m.id, m.parts
-    ), done AS (
-      UPDATE outbox_messages o SET status = 'delivered', delivered_at = v.last, final_at = v.last, updated_at = ${now}
-      FROM v WHERE o.id = v.id AND v.failure IS NULL AND v.delivered_parts >= v.parts
-      RETURNING o.id
-    )
-    SELECT v.id, v.failure, v.failure_error, v.failure_at, v.id IN (SELECT id FROM done) AS delivered
-    FROM v WHERE v.failure IS NOT NULL OR v.delivered_parts >= v.parts
-    ORDER BY v.id`.execute(tx);
+    SELECT * FROM izvestie_settle_receipts(${messageIds}::bigint[], ${now}::timestamptz, ${FAILED}::text[])`.execute(tx);
   const failures = r.rows.filter((x) => x.failure !== null);
   for (const x of r.rows) if (x.delivered) settled.set(Number(x.id), 'delivered');
   if (failures.length === 0) return settled;
