@@ -32,13 +32,21 @@ const STATE_NAMES: Record<number, string> = {
   8: 'REJECTD',
 };
 
-function field(text: string, name: string): string | undefined {
-  // The free-form text: part comes last and may itself contain "stat:" or "id:".
-  const head = text.split(/\btext:/i)[0] ?? '';
-  return new RegExp(`(?:^|\\s)${name}:(\\S+)`, 'i').exec(head)?.[1];
+// The free-form text: part comes last and may itself contain "stat:" or "id:".
+const TEXT_PART = /\btext:/i;
+const FIELDS = { id: /(?:^|\s)id:(\S+)/i, stat: /(?:^|\s)stat:(\S+)/i, err: /(?:^|\s)err:(\S+)/i, done: /(?:^|\s)done date:(\S+)/i };
+
+function fieldsOf(text: string): Record<keyof typeof FIELDS, string | undefined> {
+  const head = text.split(TEXT_PART, 1)[0] ?? '';
+  return { id: FIELDS.id.exec(head)?.[1], stat: FIELDS.stat.exec(head)?.[1], err: FIELDS.err.exec(head)?.[1], done: FIELDS.done.exec(head)?.[1] };
 }
 
 type ZoneOffset = (ms: number) => number;
+
+// Receipts come by the thousand a second, and Intl's formatToParts costs microseconds: the offset
+// is kept per quarter hour of UTC, the finest step at which any zone in use changes its offset
+// (offsets and their changes fall on whole quarter hours).
+const QUARTER_HOUR = 15 * 60 * 1000;
 
 function zoneOffset(timeZone: string): ZoneOffset {
   const format = new Intl.DateTimeFormat('en-US', {
@@ -51,11 +59,22 @@ function zoneOffset(timeZone: string): ZoneOffset {
     minute: '2-digit',
     second: '2-digit',
   });
-  return (ms) => {
+  const of = (ms: number) => {
     const p: Record<string, number> = {};
     for (const part of format.formatToParts(ms)) if (part.type !== 'literal') p[part.type] = Number(part.value);
     const wall = Date.UTC(p.year ?? NaN, (p.month ?? NaN) - 1, p.day, p.hour, p.minute, p.second);
     return wall - Math.floor(ms / 1000) * 1000;
+  };
+  const known = new Map<number, number>();
+  return (ms) => {
+    const quarter = Math.floor(ms / QUARTER_HOUR);
+    let offset = known.get(quarter);
+    if (offset === undefined) {
+      if (known.size >= 1024) known.clear();
+      offset = of(quarter * QUARTER_HOUR);
+      known.set(quarter, offset);
+    }
+    return offset;
   };
 }
 
@@ -78,13 +97,13 @@ function parseDoneDate(value: string | undefined, offset: ZoneOffset): Date | un
 export function receiptParser(timeZone: string): (input: ReceiptInput) => Receipt | null {
   const offset = zoneOffset(timeZone);
   return (input) => {
-    const messageId = input.receiptedMessageId || field(input.text, 'id');
+    const f = fieldsOf(input.text);
+    const messageId = input.receiptedMessageId || f.id;
     if (!messageId) return null;
-    const stat = field(input.text, 'stat') ?? (input.messageState === undefined ? undefined : STATE_NAMES[input.messageState]);
+    const stat = f.stat ?? (input.messageState === undefined ? undefined : STATE_NAMES[input.messageState]);
     const receipt: Receipt = { messageId, stat: (stat ?? 'UNKNOWN').toUpperCase(), raw: input.text };
-    const err = field(input.text, 'err');
-    if (err !== undefined) receipt.err = err;
-    const doneAt = parseDoneDate(field(input.text, 'done date'), offset);
+    if (f.err !== undefined) receipt.err = f.err;
+    const doneAt = parseDoneDate(f.done, offset);
     if (doneAt !== undefined) receipt.doneAt = doneAt;
     return receipt;
   };

@@ -101,6 +101,19 @@ describe('receiptParser', () => {
     assert.deepEqual(withSeconds?.doneAt, new Date('2026-11-24T13:30:45Z'));
   });
 
+  it('keeps each zone’s offset right across its changes (offsets are kept per quarter hour)', () => {
+    const parse = receiptParser('Europe/Sofia');
+    const at = (d: string) => parse({ text: `id:1 done date:${d} stat:DELIVRD` })?.doneAt?.toISOString();
+    // Summer time starts on 29 March 2026 at 03:00 (UTC+2 → UTC+3) and ends on 25 October at 04:00.
+    assert.equal(at('2603290259'), '2026-03-29T00:59:00.000Z');
+    assert.equal(at('2603290400'), '2026-03-29T01:00:00.000Z');
+    assert.equal(at('2603290259'), '2026-03-29T00:59:00.000Z', 'again, from the offsets kept');
+    assert.equal(at('2610250500'), '2026-10-25T03:00:00.000Z');
+    assert.equal(at('2610250259'), '2026-10-24T23:59:00.000Z');
+    // A quarter-hour offset: UTC+5:45.
+    assert.equal(receiptParser('Asia/Kathmandu')({ text: 'id:1 done date:2607011200' })?.doneAt?.toISOString(), '2026-07-01T06:15:00.000Z');
+  });
+
   it('prefers the receipted_message_id TLV, falls back to message_state, and needs an id', () => {
     const parse = receiptParser('UTC');
     assert.equal(parse({ receiptedMessageId: 'abc', text })?.messageId, 'abc');
