@@ -44,6 +44,7 @@ test('pre-due, payment received, supply restored and the contact check reach the
     { number: '3000000903', name: 'Петър Димов', phone: '0888 900 903', invoices: [{ number: '7000000903', due: '2026-11-20', amount: '27.40' }] },
     { number: '3000000904', name: 'Мария Стоянова', email: 'maria@example.bg', invoices: [{ number: '7000000904', due: '2026-11-02', amount: '61.00' }] },
     { number: '3000000905', name: 'Стоян Тодоров', invoices: [] },
+    { number: '3000000906', name: 'Елена Маринова', phone: '0888 900 906', invoices: [{ number: '7000000906', due: '2026-11-20', amount: '33.10' }] },
   ]);
   // The one contact verified long ago (the others were in January 2025, within the 23 months below).
   await importText(database, 'subscriptions', 'customer_number,channel,address,registered_at,consent_version\n3000000905,email,stoyan@example.bg,2024-01-10,test-v1');
@@ -56,8 +57,10 @@ test('pre-due, payment received, supply restored and the contact check reach the
   const run = await cli(['run', '--date', RUN_DATE], env);
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, /Pre-due reminders: 2; contact checks: 1\./);
-  // Anna pays before the worker gets to her reminder (the bank's file comes later): the guard stops it.
+  // Anna pays before the worker gets to her reminder, Elena before it gets to her overdue notice (the
+  // bank's file comes later): the guards stop both (the notice's: izvestie_stale_notices).
   await database.db.updateTable('invoices').set({ paid_eur_minor: 1990 }).where('invoice_number', '=', '7000000902').execute();
+  await database.db.updateTable('invoices').set({ paid_eur_minor: 3310 }).where('invoice_number', '=', '7000000906').execute();
 
   worker = startWorkerProcess(env);
   const w = worker;
@@ -72,6 +75,9 @@ test('pre-due, payment received, supply restored and the contact check reach the
   assert.match(mails[0]?.parsed.text ?? '', /st\*+@example\.bg[\s\S]*https:\/\/izvestie\.example\.bg\/manage/);
   const anna = await database.db.selectFrom('outbox_messages').select(['status', 'cancel_reason']).where('business_key', '=', 'predue:3000000902:7000000902').executeTakeFirstOrThrow();
   assert.deepEqual(anna, { status: 'cancelled', cancel_reason: 'invoice paid' });
+  const elena = await database.db.selectFrom('outbox_messages').select(['kind', 'status', 'cancel_reason']).where('customer_number', '=', '3000000906').execute();
+  assert.deepEqual(elena, [{ kind: 'overdue_reminder', status: 'cancelled', cancel_reason: 'invoices paid' }]);
+  assert.equal(texts.get('359888900906'), undefined, 'the paid overdue notice is not sent');
   const subscription = await database.db.selectFrom('subscriptions').select('contact_checked_at').where('address', '=', 'stoyan@example.bg').executeTakeFirstOrThrow();
   assert.ok(subscription.contact_checked_at !== null);
 
