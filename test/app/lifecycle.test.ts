@@ -82,7 +82,7 @@ test('pre-due, payment received, supply restored and the contact check reach the
   assert.ok(subscription.contact_checked_at !== null);
 
   // Thanks only after a notice went out: wait until the reminder's send is recorded.
-  const reminderSent = async () => (await database.db.selectFrom('outbox_messages').select('status').where('kind', '=', 'overdue_reminder').executeTakeFirstOrThrow()).status;
+  const reminderSent = async () => (await database.db.selectFrom('outbox_messages').select('status').where('kind', '=', 'overdue_reminder').where('customer_number', '=', '3000000903').executeTakeFirstOrThrow()).status;
   await until(async () => ['sent', 'delivered'].includes(await reminderSent()), 30_000, 'the reminder recorded as sent');
   const file = join(dir, 'payments.csv');
   writeFileSync(file, 'payment_reference,customer_number,invoice_number,amount,currency,paid_at,channel\nBANK-1,3000000903,,27.40,EUR,2026-11-26T08:00:00Z,bank\nBANK-2,3000000904,,61.00,EUR,2026-11-26T08:00:00Z,epay\n');
