@@ -84,7 +84,7 @@ export async function writeJournal(db: Kysely<DB>, o: { provider: string; ctx: F
     // The rows are locked by the sent UPDATE; this later statement sees the receipts it linked.
     // Mostly there are none: a receipt that came before its send's record is mostly in the same write.
     const statusOf = await settleReceipts(tx, sent.filter((x) => x.linked).map((x) => x.id), sents[0]?.now ?? now, o.ctx);
-    for (const x of sent) if (!statusOf.has(x.id)) statusOf.set(x.id, 'sent');
+    for (const x of sent) if (!statusOf.has(x.id)) statusOf.set(x.id, x.delivered ? 'delivered' : 'sent');
     const receiptResults = await applyReceipts(tx, rows, stored, now, o.ctx);
     return { statusOf, receiptResults };
   });
