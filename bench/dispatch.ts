@@ -75,8 +75,13 @@ async function main(): Promise<void> {
 
   // The history's own rows end at `base`; a run's rows (ids above it) are deleted after it.
   let base = 0;
+  // Empty tables: a database made afresh by this checkout's migrations. One left by a run of another
+  // checkout (a run cut short) would keep that checkout's functions, and an A/B pair would measure one.
   if (history) base = await ensureHistory(server);
-  else await ensureDatabase(server, dbName);
+  else {
+    await dropQuietly(server, dbName);
+    await ensureDatabase(server, dbName);
+  }
   const url = databaseUrl(server, dbName);
   const database = await openDatabase({ kind: 'postgres', url, poolSize: 2 }, silentLogger);
   await migrate(database, silentLogger);
@@ -216,7 +221,8 @@ async function enqueueManyRows(url: string, n: number, parts: number): Promise<v
 async function dropQuietly(server: string, name: string): Promise<void> {
   const c = new pg.Client({ connectionString: databaseUrl(server, 'postgres') });
   await c.connect();
-  await c.query(`DROP DATABASE IF EXISTS ${name}`).catch(() => undefined);
+  // FORCE: a connection still closing (a child's pool) made the drop fail and leave the database.
+  await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
   await c.end();
 }
 
