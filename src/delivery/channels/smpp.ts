@@ -71,7 +71,8 @@ export function smppChannel(o: SmppChannelOptions): Channel {
     },
     async send(msg) {
       const split = splitSms(smsText(msg.body, msg.payload));
-      const digest = partsDigest(split.parts);
+      // Only a multi-part text can have been accepted in part (a hash per send otherwise).
+      const digest = split.parts.length > 1 ? partsDigest(split.parts) : '';
       // Parts an earlier attempt got accepted are not sent again (see partial.ts).
       const earlier = split.parts.length > 1 ? partial.take(msg.id, digest) : undefined;
       try {
